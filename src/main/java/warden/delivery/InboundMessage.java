@@ -1,0 +1,24 @@
+package warden.delivery;
+
+import warden.mail.Envelope;
+import warden.recipient.Route;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One message as accepted after DATA, ready to be delivered.
+ *
+ * @param envelope the reverse path and the recipients as given at RCPT
+ * @param routes for each recipient (same order as the envelope), the routes it resolved to
+ * @param trace what the Received header records
+ * @param extraHeaders header lines earned in the dialogue ({@code X-Helo-Check: ...}), added on top
+ * @param content the message as received: header and body, CRLF line ends, dot-unstuffed
+ */
+public record InboundMessage(Envelope envelope, Map<String, List<Route>> routes, Trace trace,
+                             List<String> extraHeaders, byte[] content) {
+    public InboundMessage {
+        routes = Map.copyOf(routes);
+        extraHeaders = List.copyOf(extraHeaders);
+    }
+}

@@ -1,0 +1,11 @@
+package warden.policy;
+
+/**
+ * What one check saw: its name (kebab-case, as in config and logs), the outcome and a one-line
+ * human reason.
+ */
+public record Finding(String check, Outcome outcome, String reason) {
+
+    /** PASS: nothing wrong; FAIL: the check found the fault; SKIP: not applicable or exempt; TEMPFAIL: could not tell now. */
+    public enum Outcome { PASS, FAIL, SKIP, TEMPFAIL }
+}
