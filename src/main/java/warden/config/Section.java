@@ -192,6 +192,7 @@ public final class Section {
         String best = null;
         int bestDistance = 3;
         for (String k : known) {
+            if (k.startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(k)) return k;
             int d = distance(key.toLowerCase(), k);
             if (d < bestDistance) {
                 bestDistance = d;
