@@ -4,6 +4,7 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
@@ -41,7 +42,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Connections come from a Jedis pool with short timeouts. When Redis is down every call throws
  * {@link GreylistStoreException} quickly (the greylist then degrades); broken connections are
- * discarded, so it works again as soon as Redis is back, with no restart.
+ * discarded (the whole idle pool at the first failed call), so it works again as soon as Redis
+ * is back, with no restart.
  *
  * <h2>Standards</h2>
  * Redis {@code EVALSHA}, {@code SET PX}, {@code SCAN}; the URL form
@@ -213,7 +215,15 @@ public final class RedisGreylistStore implements GreylistStore {
 
     private <T> T call(String what, Supplier<T> work) {
         try {
-            return work.get();
+            try {
+                return work.get();
+            } catch (JedisConnectionException e) {
+                // After a Redis restart every idle pooled connection is dead and would fail once
+                // each: drop them all and try once more on a fresh connection. XXX if the failure
+                // hid a successful write, an update is applied twice: one request counted twice.
+                redis.getPool().clear();
+                return work.get();
+            }
         } catch (JedisException e) {
             throw new GreylistStoreException("greylist store " + safeUri() + ": " + what + " failed: " + e.getMessage(), e);
         }
