@@ -23,7 +23,10 @@ import java.util.regex.Pattern;
  */
 public record NetworkKey(String text) {
 
-    private static final Pattern LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+    // A dotted quad, or anything with a colon (which InetAddress parses as IPv6 or refuses):
+    // neither form can make InetAddress.getByName fall back to a DNS lookup.
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    private static final Pattern LITERAL = Pattern.compile(OCTET + "(\\." + OCTET + "){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
     /** Groups {@code address} by {@code ipv4Prefix} or {@code ipv6Prefix}, whichever family it is. */
     public static NetworkKey of(InetAddress address, int ipv4Prefix, int ipv6Prefix) {
