@@ -78,17 +78,11 @@ public final class Greylist {
             Optional<GreylistResult> byNetwork = network(triplet, client, now, record);
             if (byNetwork.isPresent()) return byNetwork.get();
             GreylistStore.Change change = record
-                    ? store.update(triplet.key(), current -> next(current, now))
+                    ? store.update(triplet.key(), current -> next(current, now), c -> counters(c, result(triplet, client, c, now), now))
                     : preview(triplet.key(), now);
-            Optional<GreylistEntry> before = change.before().filter(e -> !e.expiredAt(now));
-            GreylistEntry after = change.after().orElseThrow();
-            GreylistResult result = result(triplet, client, before, after, now);
-            if (record) {
-                boolean promoted = result instanceof GreylistResult.Pass p && p.promoted();
-                store.count(counters(before.isEmpty(), result));
-                if (promoted && settings.autoWhitelist() > 0) {
-                    store.update(triplet.network().text(), current -> countPass(current, now));
-                }
+            GreylistResult result = result(triplet, client, change, now);
+            if (record && result instanceof GreylistResult.Pass p && p.promoted() && settings.autoWhitelist() > 0) {
+                store.update(triplet.network().text(), current -> countPass(current, now));
             }
             return result;
         } catch (GreylistStoreException e) {
@@ -115,8 +109,8 @@ public final class Greylist {
                 ? new GreylistResult.Pass(Duration.ZERO, false, true)
                 : new GreylistResult.Black(blackReply(triplet, client));
         if (record) {
-            store.update(key, current -> current.filter(e -> !e.expiredAt(now)).map(e -> seen(e, now)));
-            store.count(List.of(result instanceof GreylistResult.Pass ? GreylistCounter.PASSED : GreylistCounter.DENIED));
+            GreylistCounter counter = result instanceof GreylistResult.Pass ? GreylistCounter.PASSED : GreylistCounter.DENIED;
+            store.update(key, current -> current.filter(e -> !e.expiredAt(now)).map(e -> seen(e, now)), c -> List.of(counter));
         }
         return Optional.of(result);
     }
@@ -156,7 +150,9 @@ public final class Greylist {
         return Optional.of(new GreylistEntry(state, first, now, now.plus(settings.lifetime()), passes, Duration.ZERO));
     }
 
-    private GreylistResult result(Triplet t, String client, Optional<GreylistEntry> before, GreylistEntry after, Instant now) {
+    private GreylistResult result(Triplet t, String client, GreylistStore.Change change, Instant now) {
+        Optional<GreylistEntry> before = change.before().filter(e -> !e.expiredAt(now));
+        GreylistEntry after = change.after().orElseThrow();
         return switch (after.state()) {
             case WHITE -> new GreylistResult.Pass(after.delayed(), before.map(b -> b.state() == GreylistState.GREY).orElse(false), false);
             case BLACK -> new GreylistResult.Black(blackReply(t, client));
@@ -167,7 +163,8 @@ public final class Greylist {
         };
     }
 
-    private static List<GreylistCounter> counters(boolean fresh, GreylistResult result) {
+    private static List<GreylistCounter> counters(GreylistStore.Change change, GreylistResult result, Instant now) {
+        boolean fresh = change.before().filter(e -> !e.expiredAt(now)).isEmpty();
         List<GreylistCounter> counted = new ArrayList<>(2);
         switch (result) {
             case GreylistResult.Pass p -> {

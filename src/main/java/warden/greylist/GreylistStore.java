@@ -2,9 +2,11 @@ package warden.greylist;
 
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -35,9 +37,17 @@ public interface GreylistStore extends AutoCloseable {
 
     /**
      * Atomically replaces the entry under {@code key} by {@code change.apply(current)}; an empty
-     * result deletes it, an equal result writes nothing.
+     * result deletes it, an equal result writes nothing. The counters {@code counted} names for
+     * the committed change are added in the same atomic step, so statistics never disagree with
+     * the entries after a crash. Both functions must be pure: they may run more than once.
      */
-    Change update(String key, UnaryOperator<Optional<GreylistEntry>> change);
+    Change update(String key, UnaryOperator<Optional<GreylistEntry>> change,
+                  Function<Change, Collection<GreylistCounter>> counted);
+
+    /** {@link #update(String, UnaryOperator, Function)} counting nothing. */
+    default Change update(String key, UnaryOperator<Optional<GreylistEntry>> change) {
+        return update(key, change, committed -> List.of());
+    }
 
     /** The entry under {@code key} as stored, expired or not. */
     Optional<GreylistEntry> find(String key);

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -62,13 +63,15 @@ public final class RedisGreylistStore implements GreylistStore {
     /** Connect and read timeout: an outage must be noticed long before the SMTP client gives up. */
     public static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    // KEYS[1] the entry; ARGV[1] the value read ('' if none), ARGV[2] the new value ('' to delete), ARGV[3] TTL ms.
+    // KEYS[1] the entry, KEYS[2] the counters; ARGV[1] the value read ('' if none), ARGV[2] the new
+    // value ('' to delete), ARGV[3] TTL ms, ARGV[4..] counters to add one to if the write happens.
     private static final String COMPARE_AND_SET = """
             local current = redis.call('GET', KEYS[1])
             if current == false then current = '' end
             if current ~= ARGV[1] then return 0 end
             if ARGV[2] == '' then redis.call('DEL', KEYS[1])
             else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+            for i = 4, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
             return 1
             """;
     private static final int MAX_ATTEMPTS = 1000;
@@ -92,17 +95,22 @@ public final class RedisGreylistStore implements GreylistStore {
     }
 
     @Override
-    public Change update(String key, UnaryOperator<Optional<GreylistEntry>> change) {
+    public Change update(String key, UnaryOperator<Optional<GreylistEntry>> change,
+                         Function<Change, Collection<GreylistCounter>> counted) {
         return call("update", () -> {
             for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
                 String raw = redis.get(PREFIX + key);
                 Optional<GreylistEntry> before = decode(raw);
                 Optional<GreylistEntry> after = change.apply(before);
-                if (after.equals(before)) return new Change(before, after);
+                Change proposed = new Change(before, after);
+                if (after.equals(before)) {
+                    count(counted.apply(proposed));
+                    return proposed;
+                }
                 String value = after.map(RedisGreylistStore::encode).orElse("");
                 long ttl = after.map(e -> Duration.between(clock.instant(), e.expires())).map(d -> d.isNegative() ? Duration.ZERO : d)
                         .orElse(Duration.ZERO).plus(TTL_SLACK).toMillis();
-                if (compareAndSet(key, raw == null ? "" : raw, value, ttl)) return new Change(before, after);
+                if (compareAndSet(key, raw == null ? "" : raw, value, ttl, counted.apply(proposed))) return proposed;
             }
             throw new GreylistStoreException("greylist store " + safeUri() + ": " + key + " changed " + MAX_ATTEMPTS + " times under us");
         });
@@ -142,7 +150,7 @@ public final class RedisGreylistStore implements GreylistStore {
             if (!e.getValue().expiredAt(now)) continue;
             String raw = encode(e.getValue());
             // Compare-and-delete: an entry renewed since we listed it stays.
-            if (call("purge", () -> compareAndSet(e.getKey(), raw, "", 0))) gone++;
+            if (call("purge", () -> compareAndSet(e.getKey(), raw, "", 0, List.of()))) gone++;
         }
         return gone;
     }
@@ -178,9 +186,10 @@ public final class RedisGreylistStore implements GreylistStore {
         redis.close();
     }
 
-    private boolean compareAndSet(String key, String expected, String value, long ttlMillis) {
-        List<String> keys = List.of(PREFIX + key);
-        List<String> args = List.of(expected, value, Long.toString(Math.max(ttlMillis, 1)));
+    private boolean compareAndSet(String key, String expected, String value, long ttlMillis, Collection<GreylistCounter> counters) {
+        List<String> keys = List.of(PREFIX + key, COUNTERS);
+        List<String> args = new ArrayList<>(List.of(expected, value, Long.toString(Math.max(ttlMillis, 1))));
+        for (GreylistCounter c : counters) args.add(c.label());
         String sha = scriptSha;
         Object done;
         try {

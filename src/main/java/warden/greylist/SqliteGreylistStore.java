@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -122,7 +123,8 @@ public final class SqliteGreylistStore implements GreylistStore {
     public Path file() { return file; }
 
     @Override
-    public Change update(String key, UnaryOperator<Optional<GreylistEntry>> change) {
+    public Change update(String key, UnaryOperator<Optional<GreylistEntry>> change,
+                         Function<Change, Collection<GreylistCounter>> counted) {
         return locked("update", () -> {
             try (Statement s = connection.createStatement()) {
                 s.execute("BEGIN IMMEDIATE");
@@ -136,8 +138,10 @@ public final class SqliteGreylistStore implements GreylistStore {
                             remove.executeUpdate();
                         }
                     }
+                    Change committed = new Change(before, after);
+                    bump(counted.apply(committed));
                     s.execute("COMMIT");
-                    return new Change(before, after);
+                    return committed;
                 } catch (SQLException | RuntimeException e) {
                     rollback(s);
                     throw e;
@@ -180,10 +184,7 @@ public final class SqliteGreylistStore implements GreylistStore {
             try (Statement s = connection.createStatement()) {
                 s.execute("BEGIN IMMEDIATE");
                 try {
-                    for (GreylistCounter c : counters) {
-                        bump.setString(1, c.label());
-                        bump.executeUpdate();
-                    }
+                    bump(counters);
                     s.execute("COMMIT");
                 } catch (SQLException | RuntimeException e) {
                     rollback(s);
@@ -230,6 +231,13 @@ public final class SqliteGreylistStore implements GreylistStore {
             if (gone > 0) LOG.info("greylist: purged {} expired entries from {}", gone, file);
         } catch (GreylistStoreException e) {
             LOG.warn("greylist purge of {} failed: {}", file, e.getMessage());
+        }
+    }
+
+    private void bump(Collection<GreylistCounter> counters) throws SQLException {
+        for (GreylistCounter c : counters) {
+            bump.setString(1, c.label());
+            bump.executeUpdate();
         }
     }
 
