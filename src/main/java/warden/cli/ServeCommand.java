@@ -28,24 +28,36 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WardenConfig c = config.load();
-        Components components = Components.forServer(c, System.out);
-        var problems = Components.validateFiles(c);
-        problems.forEach(p -> LOG.warn("{}", p));
+        Running running = start(config.load(), System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Starts Warden as {@code serve} does; closing the result is the graceful shutdown. */
+    public static Running start(WardenConfig c, java.io.PrintStream console) throws java.io.IOException {
+        Components components = Components.forServer(c, console);
+        Components.validateFiles(c).forEach(p -> LOG.warn("{}", p));
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
                 components.services(components.store(), SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());
         server.start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses()
+                + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
+        return new Running(server, components);
+    }
+
+    /** A running server and its parts. */
+    public record Running(SmtpServer server, Components components) implements AutoCloseable {
+        @Override
+        public void close() {
             components.log.log("shutting down: finishing messages in progress");
             server.close();
             components.log.log("stopped");
             components.close();
-            stopped.countDown();
-        }, "shutdown"));
-        components.log.log("Warden started: " + c.hostname() + " listening on " + c.listen() + ", data in "
-                + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
-        stopped.await();
-        return 0;
+        }
     }
 }

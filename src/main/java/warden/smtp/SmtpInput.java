@@ -134,6 +134,9 @@ public final class SmtpInput {
      * @return the result, or null if the stream ended before the terminator
      */
     public DataResult readData(long maxSize, int maxLine, boolean normalize) throws IOException {
+        // XXX the message is held in memory (bounded by maxSize) rather than streamed to a spool
+        // file: one write and one fsync per copy instead of two. 20 sessions in DATA with 25 MB
+        // messages would hold 500 MB.
         ByteSink out = new ByteSink((int) Math.min(maxSize, 64 * 1024));
         boolean tooBig = false;
         boolean longLine = false;
