@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import warden.cli.ConfigCommand;
 import warden.cli.ServeCommand;
+import warden.cli.SimulateCommand;
 
 /**
  * The {@code warden} command: the mail server and the operator's tools, one subcommand each.
@@ -13,7 +14,7 @@ import warden.cli.ServeCommand;
  */
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "Warden 0.1.0",
         description = "An ESMTP server that judges every client by how it behaves in the dialogue.",
-        subcommands = {ServeCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class Warden implements Runnable {
 
     @CommandLine.Spec

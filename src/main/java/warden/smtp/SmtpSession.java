@@ -82,6 +82,8 @@ public final class SmtpSession {
         InetAddress localAddress();
         /** Sets the read timeout (ignored where there is none). */
         default void readTimeout(java.time.Duration timeout) throws IOException {}
+        /** Whether every reply is to be sent before the next read (a person or script reading along). */
+        default boolean flushEveryReply() { return false; }
         /** Whether a PROXY protocol header must come first. */
         default boolean expectsProxyHeader() { return false; }
         void close();
@@ -129,6 +131,10 @@ public final class SmtpSession {
         if (connection.expectsProxyHeader()) readProxyHeader();
         relayClient = settings.isRelayClient(clientAddress);
         identity = lookupIdentity();
+        services.observer().note("client [" + clientAddress.getHostAddress() + "]" + (relayClient ? " (relay client)" : "")
+                + identity.map(i -> ": PTR " + (i.ptrNames().isEmpty() ? "none" : String.join(" ", i.ptrNames()))
+                        + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
+                        + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
         if (!settings.bannerDelay().isZero()) watchForEarlyTalk();
         if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
@@ -177,7 +183,7 @@ public final class SmtpSession {
 
     /** Reads the next command line, flushing replies first if the client is waiting for them. */
     private String nextLine() throws IOException, InterruptedException {
-        if (!in.hasPendingInput()) out.flush();
+        if (connection.flushEveryReply() || !in.hasPendingInput()) out.flush();
         out.lock().lock();
         try {
             if (shutdownRequested) {

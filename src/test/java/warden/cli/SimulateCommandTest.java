@@ -1,0 +1,53 @@
+package warden.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import warden.config.ConfigLoader;
+import warden.mail.Cidr;
+import warden.testing.TestDnsServer;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code warden simulate IP}: a dialogue on stdin/stdout as if from IP, decisions on {@code >>>} lines, nothing delivered. */
+class SimulateCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aScriptedDialogueShowsEachDecisionBeforeItsReplyAndDeliversNothing() throws Exception {
+        Files.createDirectories(dir.resolve("virtual"));
+        Files.writeString(dir.resolve("virtual/example.test"), "bob: bob@localhost\n");
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.ptr(Cidr.literal("192.0.2.10"), "mail.sender.test").a("mail.sender.test", "192.0.2.10");
+            var config = ConfigLoader.parse("""
+                    hostname: mx.warden.test
+                    data_dir: %s
+                    virtual_domains: %s
+                    dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
+                    """.formatted(dir.resolve("var"), dir.resolve("virtual"), dns.address().getPort()), "sim.yaml");
+            String script = "EHLO mail.sender.test\r\nMAIL FROM:<a@sender.test>\r\nRCPT TO:<nobody@example.test>\r\n"
+                    + "RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int rc = SimulateCommand.run(config, Cidr.literal("192.0.2.10"),
+                    new ByteArrayInputStream(script.getBytes(StandardCharsets.US_ASCII)), new PrintStream(out, true));
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertThat(rc).isZero();
+            assertThat(text).contains(">>> client [192.0.2.10]: PTR mail.sender.test, forward-confirmed mail.sender.test")
+                    .contains("220 mx.warden.test ESMTP")
+                    .contains("550 5.1.1")
+                    .contains(">>> message accepted for [bob@example.test]")
+                    .contains("221 2.0.0");
+            assertThat(text.indexOf(">>> rcpt: continue")).isLessThan(text.indexOf("250 2.1.5"));
+            assertThat(text.indexOf(">>> helo")).isGreaterThan(text.indexOf("220 "));
+            assertThat(dir.resolve("var/mail")).doesNotExist();
+        }
+    }
+}
