@@ -29,9 +29,17 @@ public final class Warden implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    private static warden.greylist.GreylistAdmin greylistAdmin(java.util.Optional<java.nio.file.Path> config) {
+        var c = warden.config.ConfigLoader.load(config.orElse(null));
+        var clock = java.time.Clock.systemUTC();
+        var store = warden.greylist.GreylistStores.open(c.greylist().store(), c.dataDir(), clock);
+        return new warden.greylist.GreylistAdmin(store, c.greylist().settings(), clock);
+    }
+
     /** The configured command line, shared by main and the tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Warden());
+        cl.addSubcommand("greylist", new CommandLine(new warden.cli.GreylistCommand(Warden::greylistAdmin)));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (System.getenv("WARDEN_DEBUG") != null) e.printStackTrace();
             String message = e instanceof warden.config.ConfigException ? "configuration errors:\n" + e.getMessage()

@@ -52,7 +52,8 @@ public final class GreylistCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The configuration file naming the greylist store.")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "The configuration file naming the greylist store.")
     Path config;
 
     private final Function<Optional<Path>, GreylistAdmin> opener;

@@ -67,10 +67,11 @@ public final class ConfigLoader {
         WardenConfig.Dns dns = dns(top.section("dns"));
         WardenConfig.BareLineEndings bare = top.choice("bare_line_endings", WardenConfig.BareLineEndings.REJECT,
                 WardenConfig.BareLineEndings.class);
+        WardenConfig.Greylisting greylist = greylist(top.section("greylist"));
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare);
+                relayNetworks, mailbox, limits, dns, bare, greylist);
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {
@@ -125,6 +126,33 @@ public final class ConfigLoader {
                 s.duration("shutdown_grace", Duration.ofSeconds(30)));
         s.finish();
         return l;
+    }
+
+    private static WardenConfig.Greylisting greylist(Section s) {
+        warden.greylist.GreylistSettings d = warden.greylist.GreylistSettings.defaults();
+        boolean enabled = s.bool("enabled", true);
+        var delay = s.duration("delay", d.delay());
+        var timeout = s.duration("timeout", d.timeout());
+        var lifetime = s.duration("lifetime", d.lifetime());
+        int v4 = s.integer("network_ipv4", d.networkIpv4(), 0, 32);
+        int v6 = s.integer("network_ipv6", d.networkIpv6(), 0, 128);
+        int auto = s.integer("auto_whitelist", d.autoWhitelist(), 0, 1_000_000);
+        var onFailure = s.choice("on_store_failure", d.onStoreFailure(), warden.greylist.GreylistSettings.OnStoreFailure.class);
+        String store = s.scalar("store", "sqlite", "sqlite or a redis://host:port/db URL", t -> {
+            String v = t.strip();
+            if (!v.equals("sqlite") && !v.startsWith("redis://")) {
+                throw new IllegalArgumentException("'" + t + "' is neither sqlite nor a redis:// URL");
+            }
+            return v;
+        });
+        warden.greylist.GreylistSettings settings = d;
+        try {
+            settings = new warden.greylist.GreylistSettings(delay, timeout, lifetime, v4, v6, auto, onFailure);
+        } catch (IllegalArgumentException e) {
+            s.problem("timeout", s.lineOf("timeout"), e.getMessage(), "make greylist.timeout longer than greylist.delay");
+        }
+        s.finish();
+        return new WardenConfig.Greylisting(enabled, settings, store);
     }
 
     private static WardenConfig.Dns dns(Section s) {

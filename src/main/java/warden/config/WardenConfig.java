@@ -24,6 +24,7 @@ import java.util.Set;
  * @param limits protocol and resource limits
  * @param dns how to reach DNS
  * @param bareLineEndings what to do with bare CR or LF inside DATA
+ * @param greylist greylisting: on or off, the rules, and where the triplets are kept
  */
 public record WardenConfig(
         String source,
@@ -37,7 +38,8 @@ public record WardenConfig(
         String mailbox,
         Limits limits,
         Dns dns,
-        BareLineEndings bareLineEndings) {
+        BareLineEndings bareLineEndings,
+        Greylisting greylist) {
 
     public WardenConfig {
         listen = List.copyOf(listen);
@@ -86,6 +88,13 @@ public record WardenConfig(
             servers = List.copyOf(servers);
         }
     }
+
+    /**
+     * @param enabled whether mail is greylisted at all
+     * @param settings delay, timeout, lifetime, network grouping, auto-whitelist, store-failure mode
+     * @param store {@code sqlite} (a file under data_dir) or a {@code redis://host:port/db} URL
+     */
+    public record Greylisting(boolean enabled, warden.greylist.GreylistSettings settings, String store) {}
 
     /** Bare CR or LF in DATA: refuse the message (550 5.6.0) or turn them into CRLF. */
     public enum BareLineEndings { REJECT, NORMALIZE }
