@@ -20,15 +20,9 @@ import java.util.Optional;
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.4 (the literal names the client, not the server).
  */
-public final class HeloOurAddress implements Check {
+public record HeloOurAddress(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-address";
-
-    private final OwnIdentity us;
-
-    public HeloOurAddress(OwnIdentity us) {
-        this.us = us;
-    }
 
     @Override public String name() { return NAME; }
 

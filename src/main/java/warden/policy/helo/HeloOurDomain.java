@@ -14,15 +14,9 @@ import warden.policy.Stage;
  * it after the authenticated and relay permits). A host <em>in</em> our domain is
  * {@code helo-our-subdomain}.
  */
-public final class HeloOurDomain implements Check {
+public record HeloOurDomain(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-domain";
-
-    private final OwnIdentity us;
-
-    public HeloOurDomain(OwnIdentity us) {
-        this.us = us;
-    }
 
     @Override public String name() { return NAME; }
 

@@ -13,15 +13,9 @@ import warden.policy.Stage;
  * exactly, case-insensitively and without a trailing dot (Exim's recipe used a regex match, so
  * {@code mail.example.com} also caught {@code xmail.example.community}).
  */
-public final class HeloOurHostname implements Check {
+public record HeloOurHostname(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-hostname";
-
-    private final OwnIdentity us;
-
-    public HeloOurHostname(OwnIdentity us) {
-        this.us = us;
-    }
 
     @Override public String name() { return NAME; }
 

@@ -15,15 +15,9 @@ import warden.policy.Stage;
  * parent domain is tried, which covers Exim's "last three labels" recipe. Our own host name is
  * left to {@code helo-our-hostname}.
  */
-public final class HeloOurSubdomain implements Check {
+public record HeloOurSubdomain(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-subdomain";
-
-    private final OwnIdentity us;
-
-    public HeloOurSubdomain(OwnIdentity us) {
-        this.us = us;
-    }
 
     @Override public String name() { return NAME; }
 

@@ -20,17 +20,9 @@ import java.util.List;
  * 365 names that resolve to 127.0.0.1 (debops #2058) claim nothing. helodnscheck matched
  * substrings ({@code 1.2.3.4} matched {@code 11.2.3.45}); this compares addresses.
  */
-public final class HeloResolvesToUs implements Check {
+public record HeloResolvesToUs(Resolver resolver, OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-resolves-to-us";
-
-    private final Resolver resolver;
-    private final OwnIdentity us;
-
-    public HeloResolvesToUs(Resolver resolver, OwnIdentity us) {
-        this.resolver = resolver;
-        this.us = us;
-    }
 
     @Override public String name() { return NAME; }
 

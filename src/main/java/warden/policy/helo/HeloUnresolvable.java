@@ -21,15 +21,9 @@ import warden.policy.Stage;
  * RFC 5321 section 4.1.4 (a server MUST NOT refuse mail solely because the HELO fails
  * verification); RFC 2308 (NXDOMAIN and NODATA).
  */
-public final class HeloUnresolvable implements Check {
+public record HeloUnresolvable(Resolver resolver) implements Check {
 
     public static final String NAME = "helo-unresolvable";
-
-    private final Resolver resolver;
-
-    public HeloUnresolvable(Resolver resolver) {
-        this.resolver = resolver;
-    }
 
     @Override public String name() { return NAME; }
 

@@ -31,17 +31,11 @@ import java.util.List;
  * RFC 5321 section 4.1.4: the server MAY verify the HELO but MUST NOT refuse mail solely because
  * verification fails; hence the seed's (and our default) delay, never a rejection.
  */
-public final class HeloUnverified implements Check {
+public record HeloUnverified(Resolver resolver) implements Check {
 
     public static final String NAME = "helo-unverified";
 
     static final int MAX_ADDRESSES = 4;
-
-    private final Resolver resolver;
-
-    public HeloUnverified(Resolver resolver) {
-        this.resolver = resolver;
-    }
 
     @Override public String name() { return NAME; }
 
