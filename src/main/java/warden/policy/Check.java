@@ -25,14 +25,28 @@ public interface Check {
     Finding check(SessionSnapshot snapshot);
 
     /** A PASS finding of this check. */
-    default Finding pass(String reason) { return new Finding(name(), Finding.Outcome.PASS, reason); }
+    default Finding pass(String reason) { return new Finding(name(), Finding.Outcome.PASS, oneLine(reason)); }
 
     /** A FAIL finding of this check. */
-    default Finding fail(String reason) { return new Finding(name(), Finding.Outcome.FAIL, reason); }
+    default Finding fail(String reason) { return new Finding(name(), Finding.Outcome.FAIL, oneLine(reason)); }
 
     /** A SKIP finding of this check: it does not apply. */
-    default Finding skip(String reason) { return new Finding(name(), Finding.Outcome.SKIP, reason); }
+    default Finding skip(String reason) { return new Finding(name(), Finding.Outcome.SKIP, oneLine(reason)); }
 
     /** A TEMPFAIL finding of this check: DNS could not tell now. */
-    default Finding tempFail(String reason) { return new Finding(name(), Finding.Outcome.TEMPFAIL, reason); }
+    default Finding tempFail(String reason) { return new Finding(name(), Finding.Outcome.TEMPFAIL, oneLine(reason)); }
+
+    /**
+     * {@code text} as one printable ASCII line of at most 300 characters: a reason ends up in a
+     * reply line, a log line and a header, where a CR or LF from a client or a resolver would
+     * inject lines of its own.
+     */
+    static String oneLine(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
+        for (int i = 0; i < text.length() && b.length() < 300; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
 }

@@ -272,7 +272,7 @@ public final class DialoguePolicy implements PolicyEngine {
                     .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && (settings.heloCheckHeader() || report)))
                     .map(r -> "X-Helo-Check: " + r.finding().check() + " "
                             + r.finding().outcome().name().toLowerCase(java.util.Locale.ROOT)
-                            + (report ? " (report: would " + r.describe() + ")" : "") + "; " + r.finding().reason())
+                            + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason()))
                     .toList();
         }
 

@@ -37,7 +37,7 @@ public record Ruling(Finding finding, Action action, Duration delay, Cause cause
 
     /** The ruling on a check that threw: defer, whatever its settings. */
     public static Ruling broken(String check, RuntimeException e) {
-        return new Ruling(new Finding(check, Finding.Outcome.TEMPFAIL, "the check failed: " + e),
+        return new Ruling(new Finding(check, Finding.Outcome.TEMPFAIL, Check.oneLine("the check failed: " + e)),
                 Action.DEFER, Duration.ZERO, Cause.ERROR);
     }
 
@@ -62,12 +62,12 @@ public record Ruling(Finding finding, Action action, Duration delay, Cause cause
         if (!action.refuses()) return Optional.empty();
         boolean connect = stage == Stage.CONNECT;
         if (action.sticky()) {
-            return Optional.of(Reply.of(connect ? 554 : 550, "5.7.1", finding.reason()));
+            return Optional.of(Reply.of(connect ? 554 : 550, "5.7.1", Check.oneLine(finding.reason())));
         }
         int code = connect ? 421 : cause == Cause.POLICY ? 450 : 451;
         return Optional.of(switch (cause) {
-            case POLICY -> Reply.of(code, "4.7.1", finding.reason() + "; try again later");
-            case DNS -> Reply.of(code, "4.4.3", "temporary DNS failure: " + finding.reason() + "; try again later");
+            case POLICY -> Reply.of(code, "4.7.1", Check.oneLine(finding.reason()) + "; try again later");
+            case DNS -> Reply.of(code, "4.4.3", "temporary DNS failure: " + Check.oneLine(finding.reason()) + "; try again later");
             case ERROR -> Reply.of(code, "4.3.0", "temporary local problem; try again later");
         });
     }

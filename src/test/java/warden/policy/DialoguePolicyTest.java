@@ -357,15 +357,16 @@ class DialoguePolicyTest {
             public DnsAnswer<InetAddress> a(String name) { return resolver.a(name); }
             public DnsAnswer<InetAddress> aaaa(String name) { return resolver.aaaa(name); }
             public DnsAnswer<InetAddress> addresses(String name) {
-                if (name.equals("mail.example.net")) throw new IllegalStateException("bug");
+                if (name.equals("mail.example.net")) throw new IllegalStateException("bug\r\nX-Injected: yes");
                 return resolver.addresses(name);
             }
             public DnsAnswer<String> ptr(InetAddress address) { return resolver.ptr(address); }
             public DnsAnswer<String> txt(String name) { return resolver.txt(name); }
             public DnsAnswer<MxHost> mx(String domain) { return resolver.mx(domain); }
         };
-        PolicyEngine engine = new DialoguePolicy(PolicySettings.defaults(US), broken, log::add);
+        PolicyEngine engine = new DialoguePolicy(PolicySettings.defaults(US).withHeloCheckHeader(true), broken, log::add);
         List<Decision> d = dialogue(engine, "203.0.113.9", "mail.example.net", "bob@herzbube.ch");
+        assertThat(d.get(3).headers()).isNotEmpty().allSatisfy(h -> assertThat(h).doesNotContain("\r").doesNotContain("\n"));
         assertThat(d.get(3).refusal()).hasValueSatisfying(r -> {
             assertThat(r.code()).isEqualTo(451);
             assertThat(r.status()).isEqualTo("4.3.0");

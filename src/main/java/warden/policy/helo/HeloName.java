@@ -3,11 +3,9 @@ package warden.policy.helo;
 import warden.policy.SessionSnapshot;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The argument of a HELO or EHLO command, parsed once into what it claims to be: nothing, a host
@@ -70,7 +68,7 @@ public sealed interface HeloName {
             for (String label : labels()) {
                 if (label.isEmpty()) return Optional.of("it has an empty label");
                 if (label.length() > 63) return Optional.of("a label is longer than 63 characters");
-                if (!LABEL.matcher(label).matches()) {
+                if (!HeloGrammar.LABEL.matcher(label).matches()) {
                     return Optional.of(label.startsWith("-") || label.endsWith("-")
                             ? "a label starts or ends with a hyphen"
                             : "it has characters other than letters, digits, hyphens and dots");
@@ -97,7 +95,7 @@ public sealed interface HeloName {
     /** The part of the argument after the first word, trimmed; empty if none. */
     static String extra(String argument) {
         String trimmed = argument.strip();
-        int space = indexOfSpace(trimmed);
+        int space = HeloGrammar.indexOfSpace(trimmed);
         return space < 0 ? "" : trimmed.substring(space).strip();
     }
 
@@ -110,10 +108,10 @@ public sealed interface HeloName {
     static HeloName parse(String argument) {
         String trimmed = argument.strip();
         if (trimmed.isEmpty()) return new Empty();
-        int space = indexOfSpace(trimmed);
+        int space = HeloGrammar.indexOfSpace(trimmed);
         String word = space < 0 ? trimmed : trimmed.substring(0, space);
-        if (word.startsWith("[")) return literal(word);
-        Optional<InetAddress> bare = numeric(word);
+        if (word.startsWith("[")) return HeloGrammar.literal(word);
+        Optional<InetAddress> bare = HeloGrammar.numeric(word);
         if (bare.isPresent()) return new BareAddress(word, bare.get());
         String lower = word.toLowerCase(Locale.ROOT);
         boolean dot = lower.endsWith(".") && lower.length() > 1;
@@ -134,57 +132,5 @@ public sealed interface HeloName {
         }
         if (text.length() > 80) b.append("...");
         return b.append('"').toString();
-    }
-
-    // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
-    Pattern LABEL = Pattern.compile("[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?");
-    Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
-    Pattern GENERAL_TAG = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
-    Pattern DCONTENT = Pattern.compile("[\\x21-\\x5a\\x5e-\\x7e]+");
-
-    private static HeloName literal(String word) {
-        if (!word.endsWith("]") || word.length() < 3) {
-            return new AddressLiteral(word, "", Optional.empty(), Optional.of("the literal is not closed by ]"));
-        }
-        String inside = word.substring(1, word.length() - 1);
-        if (IPV4.matcher(inside).matches()) {
-            return new AddressLiteral(word, "", numeric(inside), Optional.empty());
-        }
-        int colon = inside.indexOf(':');
-        if (colon > 0 && inside.regionMatches(true, 0, "IPv6:", 0, 5)) {
-            Optional<InetAddress> v6 = numeric(inside.substring(5)).filter(a -> inside.substring(5).contains(":"));
-            return new AddressLiteral(word, "ipv6", v6,
-                    v6.isPresent() ? Optional.empty() : Optional.of("the IPv6 address is malformed"));
-        }
-        Optional<InetAddress> untagged = numeric(inside).filter(a -> inside.contains(":"));
-        if (untagged.isPresent()) {
-            return new AddressLiteral(word, "ipv6", untagged, Optional.empty());
-        }
-        if (colon > 0 && GENERAL_TAG.matcher(inside.substring(0, colon)).matches()
-                && DCONTENT.matcher(inside.substring(colon + 1)).matches()) {
-            return new AddressLiteral(word, inside.substring(0, colon).toLowerCase(Locale.ROOT),
-                    Optional.empty(), Optional.empty());
-        }
-        return new AddressLiteral(word, "", Optional.empty(),
-                Optional.of("it is neither [IPv4], [IPv6:address] nor [tag:content]"));
-    }
-
-    /** The address written in {@code text}, without any DNS: only dotted quads and IPv6 text qualify. */
-    private static Optional<InetAddress> numeric(String text) {
-        if (!IPV4.matcher(text).matches() && !IPV6_CHARS.matcher(text).matches()) return Optional.empty();
-        try {
-            // Safe: the text is a dotted quad or contains a colon, so no name lookup happens.
-            return Optional.of(InetAddress.getByName(text));
-        } catch (UnknownHostException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static int indexOfSpace(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (Character.isWhitespace(s.charAt(i))) return i;
-        }
-        return -1;
     }
 }
