@@ -115,7 +115,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 exemption = exemption(s);
                 if (exemption.isEmpty()) {
                     s = withIdentity(s);
-                    exemption = whitelisted(s);
+                    exemption = whitelisted();
                 }
                 if (exemption.isPresent()) return exempt(stage, exemption.get());
                 List<Ruling> now = run(s);
@@ -129,8 +129,9 @@ public final class DialoguePolicy implements PolicyEngine {
             } catch (RuntimeException e) {
                 // Fail soft: a bug in the engine defers, it never rejects.
                 log.accept("policy " + who + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
-                return new Decision(new Verdict.Refuse(Reply.of(451, "4.3.0", "temporary local problem; try again later"),
-                        false), Duration.ZERO, List.of(), List.of());
+                boolean banner = snapshot.stage() == Stage.CONNECT;
+                return new Decision(new Verdict.Refuse(Reply.of(banner ? 421 : 451, "4.3.0",
+                        "temporary local problem; try again later"), banner), Duration.ZERO, List.of(), List.of());
             }
         }
 
@@ -152,7 +153,7 @@ public final class DialoguePolicy implements PolicyEngine {
         }
 
         /** Whether the whitelist names the client; asked once per connection. */
-        private Optional<String> whitelisted(SessionSnapshot s) {
+        private Optional<String> whitelisted() {
             if (listed == null) listed = whitelist.map(w -> w.current().matches(client, confirmedName())).orElse(false);
             return listed ? Optional.of("the client is whitelisted") : Optional.empty();
         }
