@@ -9,4 +9,14 @@ public interface PolicySession {
 
     /** Decides {@code snapshot.stage()} for this connection. Never throws: a failing check defers. */
     Decision decide(SessionSnapshot snapshot);
+
+    /**
+     * Tells the engine that the client sent data before the 220 greeting (the session sees this
+     * while it holds the banner back, e.g. during a connect delay). The answer is judged like a
+     * connect-stage decision: wait its delay, then send its refusal (if any) instead of the 220,
+     * and close if it says so. Never throws.
+     */
+    default Decision clientTalkedEarly() {
+        return Decision.proceed();
+    }
 }

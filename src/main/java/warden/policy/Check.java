@@ -1,0 +1,52 @@
+package warden.policy;
+
+/**
+ * One policy check: a small pure function from what is known about a session to a {@link Finding}.
+ *
+ * <p>A check reads the {@link SessionSnapshot} and, if it needs DNS, the {@code Resolver} it was
+ * built with; it never touches the socket or the reply, never sleeps, never remembers. What to do
+ * about a finding is the engine's business ({@link Action}, {@link PolicySettings}), so the same
+ * check serves enforcement, report mode and {@code check-helo}.
+ *
+ * <p>A DNS temporary failure is reported as {@link Finding.Outcome#TEMPFAIL}, never as FAIL.
+ * An exception escaping {@link #check} is a bug; the engine turns it into a 451 4.3.0 defer.
+ *
+ * @see Checks
+ */
+public interface Check {
+
+    /** The kebab-case name used in config ({@code checks.<name>.action}), logs and headers. */
+    String name();
+
+    /** The stage at which the check runs. */
+    Stage stage();
+
+    /** Looks at the snapshot and says what it saw. */
+    Finding check(SessionSnapshot snapshot);
+
+    /** A PASS finding of this check. */
+    default Finding pass(String reason) { return new Finding(name(), Finding.Outcome.PASS, oneLine(reason)); }
+
+    /** A FAIL finding of this check. */
+    default Finding fail(String reason) { return new Finding(name(), Finding.Outcome.FAIL, oneLine(reason)); }
+
+    /** A SKIP finding of this check: it does not apply. */
+    default Finding skip(String reason) { return new Finding(name(), Finding.Outcome.SKIP, oneLine(reason)); }
+
+    /** A TEMPFAIL finding of this check: DNS could not tell now. */
+    default Finding tempFail(String reason) { return new Finding(name(), Finding.Outcome.TEMPFAIL, oneLine(reason)); }
+
+    /**
+     * {@code text} as one printable ASCII line of at most 300 characters: a reason ends up in a
+     * reply line, a log line and a header, where a CR or LF from a client or a resolver would
+     * inject lines of its own.
+     */
+    static String oneLine(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
+        for (int i = 0; i < text.length() && b.length() < 300; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+}

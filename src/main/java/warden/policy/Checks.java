@@ -1,0 +1,58 @@
+package warden.policy;
+
+import warden.dns.Resolver;
+import warden.policy.client.ClientNoPtr;
+import warden.policy.client.ClientPtrUnconfirmed;
+import warden.policy.client.EarlyTalker;
+import warden.policy.helo.HeloAddressLiteral;
+import warden.policy.helo.HeloBadDots;
+import warden.policy.helo.HeloBareIp;
+import warden.policy.helo.HeloBogusName;
+import warden.policy.helo.HeloEmbeddedIp;
+import warden.policy.helo.HeloEmpty;
+import warden.policy.helo.HeloLiteralMismatch;
+import warden.policy.helo.HeloMissing;
+import warden.policy.helo.HeloNotFqdn;
+import warden.policy.helo.HeloOurAddress;
+import warden.policy.helo.HeloOurDomain;
+import warden.policy.helo.HeloOurHostname;
+import warden.policy.helo.HeloOurSubdomain;
+import warden.policy.helo.HeloResolvesToUs;
+import warden.policy.helo.HeloSyntax;
+import warden.policy.helo.HeloUnresolvable;
+import warden.policy.helo.HeloUnverified;
+
+import java.util.List;
+
+/**
+ * The catalogue of checks: their names (for validating {@code checks.<name>} keys) and the
+ * instances, in the order the engine runs them.
+ *
+ * <p>The order puts the cheap, decisive checks first and the DNS checks last, so a log reads from
+ * the grossest fault down. Every check runs whatever an earlier one found: report mode and
+ * {@code check-helo} want the whole picture.
+ */
+public final class Checks {
+
+    /** Every check name, in running order; {@code early-talker} is reported by the session. */
+    public static final List<String> NAMES = List.of(
+            ClientNoPtr.NAME, ClientPtrUnconfirmed.NAME, EarlyTalker.NAME,
+            HeloEmpty.NAME, HeloSyntax.NAME, HeloBareIp.NAME, HeloAddressLiteral.NAME, HeloLiteralMismatch.NAME,
+            HeloOurAddress.NAME, HeloOurHostname.NAME, HeloOurDomain.NAME, HeloOurSubdomain.NAME,
+            HeloBogusName.NAME, HeloNotFqdn.NAME, HeloBadDots.NAME, HeloEmbeddedIp.NAME,
+            HeloUnresolvable.NAME, HeloUnverified.NAME, HeloResolvesToUs.NAME,
+            HeloMissing.NAME);
+
+    private Checks() {}
+
+    /** Every check that runs at a stage, in {@link #NAMES} order. */
+    public static List<Check> all(Resolver resolver, OwnIdentity us) {
+        return List.of(
+                new ClientNoPtr(), new ClientPtrUnconfirmed(),
+                new HeloEmpty(), new HeloSyntax(), new HeloBareIp(), new HeloAddressLiteral(), new HeloLiteralMismatch(),
+                new HeloOurAddress(us), new HeloOurHostname(us), new HeloOurDomain(us), new HeloOurSubdomain(us),
+                new HeloBogusName(), new HeloNotFqdn(), new HeloBadDots(), new HeloEmbeddedIp(),
+                new HeloUnresolvable(resolver), new HeloUnverified(resolver), new HeloResolvesToUs(resolver, us),
+                new HeloMissing());
+    }
+}

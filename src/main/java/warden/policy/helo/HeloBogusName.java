@@ -1,0 +1,38 @@
+package warden.policy.helo;
+
+import warden.policy.Check;
+import warden.policy.Finding;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+
+import java.util.Set;
+
+/**
+ * {@code helo-bogus-name}: a default name of unconfigured software, not a name of this client:
+ * {@code localhost}, {@code localhost.localdomain}, {@code localhost.<anything>},
+ * {@code <anything>.localdomain}, {@code localdomain} and {@code smtp}.
+ *
+ * <p>The names the CBL lists (seed 001). Legitimate but sloppy senders still use them (fetchmail,
+ * sendemail, PHP Net_SMTP, Perl CheckUser, chatmail on submission), so the default only delays; a
+ * loopback client is allowed to be localhost (qpsmtpd's {@code invalid_localhost} rule).
+ */
+public final class HeloBogusName implements Check {
+
+    public static final String NAME = "helo-bogus-name";
+
+    private static final Set<String> NAMES = Set.of("localhost", "localhost.localdomain", "localdomain", "smtp");
+
+    @Override public String name() { return NAME; }
+
+    @Override public Stage stage() { return Stage.HELO; }
+
+    @Override
+    public Finding check(SessionSnapshot s) {
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        String n = h.name();
+        boolean bogus = NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain");
+        if (!bogus) return pass("not a default name");
+        if (s.clientAddress().isLoopbackAddress()) return pass("a loopback client may call itself " + h.shown());
+        return fail("HELO " + h.shown() + " is a default name of unconfigured software, not this client's name");
+    }
+}

@@ -1,0 +1,65 @@
+package warden.policy.helo;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/** The RFC 5321 grammar pieces behind {@link HeloName#parse}, kept out of its public face. */
+final class HeloGrammar {
+
+    private HeloGrammar() {}
+
+    // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
+    static final Pattern LABEL = Pattern.compile("[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?");
+    static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    static final Pattern GENERAL_TAG = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
+    static final Pattern DCONTENT = Pattern.compile("[\\x21-\\x5a\\x5e-\\x7e]+");
+
+    static HeloName literal(String word) {
+        if (!word.endsWith("]") || word.length() < 3) {
+            return new HeloName.AddressLiteral(word, "", Optional.empty(), Optional.of("the literal is not closed by ]"));
+        }
+        String inside = word.substring(1, word.length() - 1);
+        if (IPV4.matcher(inside).matches()) {
+            return new HeloName.AddressLiteral(word, "", numeric(inside), Optional.empty());
+        }
+        int colon = inside.indexOf(':');
+        if (colon > 0 && inside.regionMatches(true, 0, "IPv6:", 0, 5)) {
+            Optional<InetAddress> v6 = numeric(inside.substring(5)).filter(a -> inside.substring(5).contains(":"));
+            return new HeloName.AddressLiteral(word, "ipv6", v6,
+                    v6.isPresent() ? Optional.empty() : Optional.of("the IPv6 address is malformed"));
+        }
+        Optional<InetAddress> untagged = numeric(inside).filter(a -> inside.contains(":"));
+        if (untagged.isPresent()) {
+            return new HeloName.AddressLiteral(word, "ipv6", untagged, Optional.empty());
+        }
+        if (colon > 0 && GENERAL_TAG.matcher(inside.substring(0, colon)).matches()
+                && DCONTENT.matcher(inside.substring(colon + 1)).matches()) {
+            return new HeloName.AddressLiteral(word, inside.substring(0, colon).toLowerCase(Locale.ROOT),
+                    Optional.empty(), Optional.empty());
+        }
+        return new HeloName.AddressLiteral(word, "", Optional.empty(),
+                Optional.of("it is neither [IPv4], [IPv6:address] nor [tag:content]"));
+    }
+
+    /** The address written in {@code text}, without any DNS: only dotted quads and IPv6 text qualify. */
+    static Optional<InetAddress> numeric(String text) {
+        if (!IPV4.matcher(text).matches() && !IPV6_CHARS.matcher(text).matches()) return Optional.empty();
+        try {
+            // Safe: the text is a dotted quad or contains a colon, so no name lookup happens.
+            return Optional.of(InetAddress.getByName(text));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    static int indexOfSpace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) return i;
+        }
+        return -1;
+    }
+}

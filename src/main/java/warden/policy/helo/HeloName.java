@@ -1,0 +1,136 @@
+package warden.policy.helo;
+
+import warden.policy.SessionSnapshot;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The argument of a HELO or EHLO command, parsed once into what it claims to be: nothing, a host
+ * name, an address literal, or a bare IP address.
+ *
+ * <p>Every HELO check reads this instead of the raw string, so that case, one trailing dot and
+ * the {@code IPv6:} tag are handled in one place (the peers' case-sensitivity bugs: Haraka's
+ * {@code GMAIL.COM} bypass and {@code [IPV6:} literal). Only the first word is parsed; later words
+ * are kept in {@code extra} (RFC 5321 section 4.1.4 lets a literal be followed by information).
+ * No DNS is ever consulted: an address is only built from text that is already numeric.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 section 4.1.1.1 ({@code ehlo = "EHLO" SP ( Domain / address-literal )}), section 4.1.2
+ * ({@code Domain}, {@code sub-domain}, {@code Let-dig}, {@code Ldh-str}), section 4.1.3 (address
+ * literals, {@code General-address-literal}), section 4.5.3.1.2 (255 octets); RFC 1035 section 2.3.4
+ * (63 octets a label).
+ *
+ * <h2>Leniency</h2>
+ * An untagged bracketed IPv6 address ({@code [2001:db8::1]}) is read as an IPv6 literal and the
+ * underscore is accepted in labels: both are RFC-invalid but sent by real clients (Postfix's
+ * rejections of them are a recurring complaint). Neither is a forgery.
+ */
+public sealed interface HeloName {
+
+    /** The argument as sent (first word), for messages. */
+    String raw();
+
+    /** No argument at all. */
+    record Empty() implements HeloName {
+        @Override public String raw() { return ""; }
+    }
+
+    /**
+     * Anything not bracketed and not an IP address: a host name, valid or not.
+     *
+     * @param raw the word as sent
+     * @param name lower-cased, with one trailing dot removed
+     * @param trailingDot whether the word ended in a dot
+     */
+    record Hostname(String raw, String name, boolean trailingDot) implements HeloName {
+
+        /** The labels of {@code name}; empty labels included, so {@code a..b} has three. */
+        public List<String> labels() {
+            return List.of(name.split("\\.", -1));
+        }
+
+        /** Whether the name has more than one label (a trailing dot does not count). */
+        public boolean qualified() {
+            return name.indexOf('.') > 0 && name.indexOf('.') < name.length() - 1;
+        }
+
+        /** Whether the name is worth a DNS question: valid syntax and more than one label. */
+        public boolean lookupWorthy() {
+            return qualified() && syntaxError().isEmpty();
+        }
+
+        /** Why the name is not an RFC 5321 {@code Domain}, or empty if it is one. */
+        public Optional<String> syntaxError() {
+            if (name.length() > 255) return Optional.of("it is longer than 255 characters");
+            for (String label : labels()) {
+                if (label.isEmpty()) return Optional.of("it has an empty label");
+                if (label.length() > 63) return Optional.of("a label is longer than 63 characters");
+                if (!HeloGrammar.LABEL.matcher(label).matches()) {
+                    return Optional.of(label.startsWith("-") || label.endsWith("-")
+                            ? "a label starts or ends with a hyphen"
+                            : "it has characters other than letters, digits, hyphens and dots");
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * An address literal in brackets.
+     *
+     * @param raw the word as sent
+     * @param tag {@code ""} for IPv4, {@code ipv6} (lower-cased) or a general tag
+     * @param address the address, empty for a general literal or a malformed one
+     * @param error why it is not a valid literal, empty if it is valid
+     */
+    record AddressLiteral(String raw, String tag, Optional<InetAddress> address, Optional<String> error)
+            implements HeloName {}
+
+    /** A bare IP address without brackets, such as {@code 192.0.2.1} or {@code 2001:db8::1}. */
+    record BareAddress(String raw, InetAddress address) implements HeloName {}
+
+    /** The part of the argument after the first word, trimmed; empty if none. */
+    static String extra(String argument) {
+        String trimmed = argument.strip();
+        int space = HeloGrammar.indexOfSpace(trimmed);
+        return space < 0 ? "" : trimmed.substring(space).strip();
+    }
+
+    /** The snapshot's greeting argument, parsed; {@link Empty} before any greeting. */
+    static HeloName of(SessionSnapshot snapshot) {
+        return parse(snapshot.heloName().orElse(""));
+    }
+
+    /** Parses a HELO/EHLO argument as sent. */
+    static HeloName parse(String argument) {
+        String trimmed = argument.strip();
+        if (trimmed.isEmpty()) return new Empty();
+        int space = HeloGrammar.indexOfSpace(trimmed);
+        String word = space < 0 ? trimmed : trimmed.substring(0, space);
+        if (word.startsWith("[")) return HeloGrammar.literal(word);
+        Optional<InetAddress> bare = HeloGrammar.numeric(word);
+        if (bare.isPresent()) return new BareAddress(word, bare.get());
+        String lower = word.toLowerCase(Locale.ROOT);
+        boolean dot = lower.endsWith(".") && lower.length() > 1;
+        return new Hostname(word, dot ? lower.substring(0, lower.length() - 1) : lower, dot);
+    }
+
+    /** Text for messages and headers: printable ASCII only, at most 80 characters, quoted. */
+    default String shown() {
+        return quote(raw());
+    }
+
+    /** {@code text} made safe for a reply, a log line or a header: printable ASCII, 80 characters, quoted. */
+    static String quote(String text) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < text.length() && i < 80; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f && c != '"' ? c : '?');
+        }
+        if (text.length() > 80) b.append("...");
+        return b.append('"').toString();
+    }
+}

@@ -1,0 +1,34 @@
+package warden.policy.helo;
+
+import warden.policy.Check;
+import warden.policy.Finding;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+
+/**
+ * {@code helo-not-fqdn}: the host name has a single label ({@code DESKTOP-3507CDS}, {@code smtp}).
+ *
+ * <p>The seed 004 author delays these. It is the largest source of false positives among the
+ * peers (desktop mail clients on submission: Mailu #115, Mail-Toaster-6 #202), which is why the
+ * default only delays and authenticated clients are exempt. Address literals are not names and
+ * pass (rspamd scores an {@code [IPv6:...]} literal as dotless, a bug).
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 section 4.1.1.1: the argument is the client's fully-qualified domain name.
+ */
+public final class HeloNotFqdn implements Check {
+
+    public static final String NAME = "helo-not-fqdn";
+
+    @Override public String name() { return NAME; }
+
+    @Override public Stage stage() { return Stage.HELO; }
+
+    @Override
+    public Finding check(SessionSnapshot s) {
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        return h.qualified()
+                ? pass("fully qualified")
+                : fail("HELO " + h.shown() + " is not a fully-qualified domain name");
+    }
+}

@@ -1,0 +1,32 @@
+package warden.policy.helo;
+
+import warden.policy.Check;
+import warden.policy.Finding;
+import warden.policy.OwnIdentity;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+
+/**
+ * {@code helo-our-domain}: the client greets with one of the mail domains we receive for.
+ *
+ * <p>The seed 004 author's gross violation ("delay, then deny"). Some mail clients greet with
+ * their sender's domain, which is why authenticated and relay clients are exempt (seed 002: place
+ * it after the authenticated and relay permits). A host <em>in</em> our domain is
+ * {@code helo-our-subdomain}.
+ */
+public record HeloOurDomain(OwnIdentity us) implements Check {
+
+    public static final String NAME = "helo-our-domain";
+
+    @Override public String name() { return NAME; }
+
+    @Override public Stage stage() { return Stage.HELO; }
+
+    @Override
+    public Finding check(SessionSnapshot s) {
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        return us.isOurDomain(h.name())
+                ? fail("HELO " + h.shown() + " is one of our own mail domains")
+                : pass("not one of our domains");
+    }
+}

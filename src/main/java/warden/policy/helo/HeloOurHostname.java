@@ -1,0 +1,31 @@
+package warden.policy.helo;
+
+import warden.policy.Check;
+import warden.policy.Finding;
+import warden.policy.OwnIdentity;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+
+/**
+ * {@code helo-our-hostname}: the client greets with our own host name.
+ *
+ * <p>Seed 002: "only spam tools seem to use such an HELO, this ACL is pretty safe". Compared
+ * exactly, case-insensitively and without a trailing dot (Exim's recipe used a regex match, so
+ * {@code mail.example.com} also caught {@code xmail.example.community}).
+ */
+public record HeloOurHostname(OwnIdentity us) implements Check {
+
+    public static final String NAME = "helo-our-hostname";
+
+    @Override public String name() { return NAME; }
+
+    @Override public Stage stage() { return Stage.HELO; }
+
+    @Override
+    public Finding check(SessionSnapshot s) {
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        return us.isOurHostname(h.name())
+                ? fail("HELO " + h.shown() + " is our own host name")
+                : pass("not our host name");
+    }
+}

@@ -1,0 +1,39 @@
+package warden.policy.helo;
+
+import warden.policy.Check;
+import warden.policy.Finding;
+import warden.policy.OwnIdentity;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+
+/**
+ * {@code helo-our-subdomain}: the client greets with a host name inside one of our mail domains
+ * ({@code www.example.com} when we receive for {@code example.com}).
+ *
+ * <p>The seed 004 author only delays this ("if a host name is presented (e.g. www.herzbube.ch)
+ * the result is only a delay"): our own other hosts may legitimately send from outside. Every
+ * parent domain is tried, which covers Exim's "last three labels" recipe. Our own host name is
+ * left to {@code helo-our-hostname}.
+ */
+public record HeloOurSubdomain(OwnIdentity us) implements Check {
+
+    public static final String NAME = "helo-our-subdomain";
+
+    @Override public String name() { return NAME; }
+
+    @Override public Stage stage() { return Stage.HELO; }
+
+    @Override
+    public Finding check(SessionSnapshot s) {
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (us.isOurHostname(h.name())) return skip("our own host name (judged by helo-our-hostname)");
+        String name = h.name();
+        for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+            String parent = name.substring(dot + 1);
+            if (!parent.isEmpty() && us.isOurDomain(parent)) {
+                return fail("HELO " + h.shown() + " is a host in our own mail domain " + parent);
+            }
+        }
+        return pass("not in one of our domains");
+    }
+}
