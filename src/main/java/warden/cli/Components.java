@@ -6,7 +6,10 @@ import warden.delivery.LocalStore;
 import warden.dns.DnsjavaResolver;
 import warden.dns.Resolver;
 import warden.log.MainLog;
+import warden.policy.DialoguePolicy;
+import warden.policy.OwnIdentity;
 import warden.policy.PolicyEngine;
+import warden.policy.PolicySettings;
 import warden.recipient.DomainRouter;
 import warden.smtp.SessionObserver;
 import warden.smtp.SessionServices;
@@ -30,6 +33,8 @@ public final class Components implements AutoCloseable {
     public final MainLog log;
     public final Resolver resolver;
     public final DomainRouter recipients;
+    public final OwnIdentity us;
+    public final PolicySettings policySettings;
     public final PolicyEngine policy;
 
     private Components(WardenConfig config, MainLog log, Clock clock) {
@@ -39,7 +44,9 @@ public final class Components implements AutoCloseable {
         this.resolver = new DnsjavaResolver(config.dns().servers(), config.dns().timeout(), config.dns().retries(),
                 config.dns().cacheEntries(), clock);
         this.recipients = new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains(), clock);
-        this.policy = PolicyEngine.permissive();
+        this.us = new OwnIdentity(List.of(config.hostname()), recipients::isOurDomain, interfaceAddresses());
+        this.policySettings = config.policy().settings(us);
+        this.policy = new DialoguePolicy(policySettings, resolver, log::log);
     }
 
     /** Components for the server: the main log goes to {@code data_dir/log/mainlog} and to {@code console}. */
@@ -61,6 +68,21 @@ public final class Components implements AutoCloseable {
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
+    }
+
+    /** Our interface addresses (not loopback): a HELO claiming one of them is a forgery. */
+    static java.util.Set<java.net.InetAddress> interfaceAddresses() {
+        java.util.Set<java.net.InetAddress> out = new java.util.HashSet<>();
+        try {
+            for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+                    if (!a.isLoopbackAddress() && !a.isLinkLocalAddress()) out.add(a);
+                }
+            }
+        } catch (java.net.SocketException e) {
+            // no interface list: the forgery checks still know the address each client connected to
+        }
+        return out;
     }
 
     static Path spoolDirectory(WardenConfig config) {

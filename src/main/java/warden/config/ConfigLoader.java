@@ -68,10 +68,12 @@ public final class ConfigLoader {
         WardenConfig.BareLineEndings bare = top.choice("bare_line_endings", WardenConfig.BareLineEndings.REJECT,
                 WardenConfig.BareLineEndings.class);
         WardenConfig.Greylisting greylist = greylist(top.section("greylist"));
+        java.util.Optional<Path> whitelistHosts = java.util.Optional.ofNullable(top.path("whitelist_hosts", null));
+        WardenConfig.Policy policy = policy(top.section("policy"), top.section("checks"), whitelistHosts);
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare, greylist);
+                relayNetworks, mailbox, limits, dns, bare, greylist, policy);
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {
@@ -126,6 +128,64 @@ public final class ConfigLoader {
                 s.duration("shutdown_grace", Duration.ofSeconds(30)));
         s.finish();
         return l;
+    }
+
+    private static WardenConfig.Policy policy(Section s, Section checks, java.util.Optional<Path> whitelistHosts) {
+        var defaults = warden.policy.PolicySettings.defaults(warden.policy.OwnIdentity.none());
+        var mode = s.choice("mode", defaults.mode(), warden.policy.PolicySettings.Mode.class);
+        var rejectAt = s.choice("reject_at", defaults.rejectAt(), warden.policy.PolicySettings.RejectAt.class);
+        Duration maxDelay = s.duration("max_delay", defaults.maxDelay());
+        if (maxDelay.compareTo(warden.policy.PolicySettings.DELAY_LIMIT) > 0) {
+            s.problem("max_delay", s.lineOf("max_delay"), "longer than " + Units.format(warden.policy.PolicySettings.DELAY_LIMIT)
+                    + ": a client may give up (RFC 5321 4.5.3.2 gives it 5 minutes)", "write 4m or less");
+            maxDelay = defaults.maxDelay();
+        }
+        Duration bannerDelay = s.duration("banner_delay", Duration.ZERO);
+        if (bannerDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            s.problem("banner_delay", s.lineOf("banner_delay"), "too long: clients wait 5 minutes at most for the banner, "
+                    + "and every connection waits this long", "write a few seconds, e.g. 6s (postscreen's greet_wait)");
+            bannerDelay = Duration.ZERO;
+        }
+        boolean exemptAuth = s.bool("exempt_authenticated", defaults.exemptAuthenticated());
+        boolean exemptRelay = s.bool("exempt_relay_clients", defaults.exemptRelayClients());
+        boolean header = s.bool("x_helo_check", defaults.heloCheckHeader());
+        var helodnscheck = s.optionalString("helodnscheck").map(f -> f.strip().toUpperCase(Locale.ROOT));
+        if (helodnscheck.isPresent() && !helodnscheck.get().matches("[IPBVLHRD]*")) {
+            s.problem("helodnscheck", s.lineOf("helodnscheck"), "'" + helodnscheck.get() + "' has letters other than I P B V L H R D",
+                    "write the HELO_DNS_CHECK flags of seed 003, e.g. PLRIV");
+            helodnscheck = java.util.Optional.empty();
+        }
+        s.finish();
+        java.util.Map<String, warden.policy.CheckSettings> overrides = new java.util.LinkedHashMap<>();
+        for (String name : checks.keys()) {
+            Section c = checks.section(name);
+            if (!warden.policy.Checks.NAMES.contains(name)) {
+                String near = warden.policy.Checks.NAMES.stream().filter(n -> n.contains(name) || name.contains(n)).findFirst()
+                        .orElse(null);
+                checks.problem(name, checks.lineOf(name), "no check has this name",
+                        near != null ? "did you mean '" + near + "'?" : "use one of: " + String.join(", ", warden.policy.Checks.NAMES));
+                continue;
+            }
+            warden.policy.CheckSettings base = defaults.check(name);
+            warden.policy.Action action = c.scalar("action", base.action(),
+                    "one of pass, log, header, delay, defer, deny, drop", warden.policy.Action::parse);
+            Duration delay = c.duration("delay", base.delay());
+            List<String> exempt = c.list("exempt", List.of(), "an IP, a CIDR network or a host name pattern", t -> t);
+            List<String> exemptErrors = new ArrayList<>();
+            warden.policy.HostList exemptList = exempt.isEmpty() ? base.exempt()
+                    : warden.policy.HostList.parse(checks.file(), exempt, exemptErrors::add);
+            exemptErrors.forEach(e -> c.problem("exempt", c.lineOf("exempt"), e, "write an IP, a CIDR or a *.example.com name"));
+            c.finish();
+            try {
+                warden.policy.CheckSettings cs = new warden.policy.CheckSettings(action, delay, exemptList);
+                defaults.withCheck(name, cs); // validates the combination (a delay action needs a delay, caps)
+                overrides.put(name, cs);
+            } catch (IllegalArgumentException e) {
+                checks.problem(name, checks.lineOf(name), e.getMessage(), "see the checks table in README.md");
+            }
+        }
+        return new WardenConfig.Policy(mode, rejectAt, maxDelay, bannerDelay, exemptAuth, exemptRelay, header,
+                helodnscheck, whitelistHosts, overrides);
     }
 
     private static WardenConfig.Greylisting greylist(Section s) {

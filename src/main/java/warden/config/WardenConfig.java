@@ -25,6 +25,7 @@ import java.util.Set;
  * @param dns how to reach DNS
  * @param bareLineEndings what to do with bare CR or LF inside DATA
  * @param greylist greylisting: on or off, the rules, and where the triplets are kept
+ * @param policy the SMTP-dialogue policy: mode, where refusals are given, per-check actions
  */
 public record WardenConfig(
         String source,
@@ -39,7 +40,8 @@ public record WardenConfig(
         Limits limits,
         Dns dns,
         BareLineEndings bareLineEndings,
-        Greylisting greylist) {
+        Greylisting greylist,
+        Policy policy) {
 
     public WardenConfig {
         listen = List.copyOf(listen);
@@ -95,6 +97,43 @@ public record WardenConfig(
      * @param store {@code sqlite} (a file under data_dir) or a {@code redis://host:port/db} URL
      */
     public record Greylisting(boolean enabled, warden.greylist.GreylistSettings settings, String store) {}
+
+    /**
+     * The policy keys, read as written; {@code warden.cli.Components} turns them into the engine's
+     * {@link warden.policy.PolicySettings} once our own identity is known.
+     *
+     * @param mode enforce or report
+     * @param rejectAt helo or rcpt
+     * @param maxDelay the cap on any one delay
+     * @param bannerDelay how long the banner is held back to catch early talkers (zero: not at all)
+     * @param exemptAuthenticated authenticated clients skip the checks
+     * @param exemptRelayClients relay_networks skip the checks
+     * @param heloCheckHeader add an X-Helo-Check header for every finding
+     * @param helodnscheck seed 003's HELO_DNS_CHECK flags, applied before {@code checks}, if given
+     * @param whitelistHosts the whitelist-hosts file (IPs, CIDRs, {@code *.example.com} names)
+     * @param checks per-check overrides: check name to its settings
+     */
+    public record Policy(warden.policy.PolicySettings.Mode mode, warden.policy.PolicySettings.RejectAt rejectAt,
+                         Duration maxDelay, Duration bannerDelay, boolean exemptAuthenticated,
+                         boolean exemptRelayClients, boolean heloCheckHeader, java.util.Optional<String> helodnscheck,
+                         java.util.Optional<Path> whitelistHosts,
+                         java.util.Map<String, warden.policy.CheckSettings> checks) {
+        public Policy {
+            checks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(checks));
+        }
+
+        /** The engine's settings for our identity {@code us}. */
+        public warden.policy.PolicySettings settings(warden.policy.OwnIdentity us) {
+            warden.policy.PolicySettings s = warden.policy.PolicySettings.defaults(us);
+            if (helodnscheck.isPresent()) s = warden.policy.PolicySettings.off(us).withHelodnscheck(helodnscheck.get());
+            s = s.withMode(mode).withRejectAt(rejectAt).withMaxDelay(maxDelay)
+                    .withExemptAuthenticated(exemptAuthenticated).withExemptRelayClients(exemptRelayClients);
+            if (heloCheckHeader) s = s.withHeloCheckHeader(true);
+            if (whitelistHosts.isPresent()) s = s.withWhitelist(whitelistHosts.get());
+            for (var e : checks.entrySet()) s = s.withCheck(e.getKey(), e.getValue());
+            return s;
+        }
+    }
 
     /** Bare CR or LF in DATA: refuse the message (550 5.6.0) or turn them into CRLF. */
     public enum BareLineEndings { REJECT, NORMALIZE }

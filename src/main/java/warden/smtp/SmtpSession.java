@@ -136,7 +136,9 @@ public final class SmtpSession {
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
-        if (!settings.bannerDelay().isZero()) watchForEarlyTalk();
+        if (!settings.bannerDelay().isZero() && talksBeforeBanner()) {
+            if (!apply(policy.clientTalkedEarly(), Stage.CONNECT, "early talk")) return;
+        }
         if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
         out.reply(Reply.of(220, "", settings.hostname() + " ESMTP Warden"));
         while (true) {
@@ -169,15 +171,19 @@ public final class SmtpSession {
         return services.resolver().map(r -> ClientIdentity.lookup(r, clientAddress));
     }
 
-    /** Waits the banner delay; a client that sends anything meanwhile is an early talker. */
-    private void watchForEarlyTalk() throws IOException {
+    /**
+     * Holds the banner back for the banner delay, watching the socket: a client that sends
+     * anything meanwhile is an early talker (RFC 5321 4.3.1; postscreen's pregreet test).
+     */
+    private boolean talksBeforeBanner() throws IOException {
         connection.readTimeout(settings.bannerDelay());
         try {
-            in.peek(1);
+            if (in.peek(1).length == 0) return false; // closed without a word
             services.observer().note("client talked before the banner");
             log("early talker: sent data before the greeting");
+            return true;
         } catch (SocketTimeoutException e) {
-            // the expected case: silence until the banner
+            return false; // the expected case: silence until the banner
         }
     }
 
@@ -432,6 +438,11 @@ public final class SmtpSession {
             d = new Decision(new warden.policy.Verdict.Refuse(Replies.LOCAL_ERROR, false),
                     java.time.Duration.ZERO, List.of(), List.of());
         }
+        return apply(d, stage, what);
+    }
+
+    /** Serves a decision: the delay, the headers, the refusal. True when the command may proceed. */
+    private boolean apply(Decision d, Stage stage, String what) throws IOException, InterruptedException {
         services.observer().decided(stage, d);
         if (!d.delay().isZero()) {
             out.flush();

@@ -27,7 +27,7 @@ public record SmtpSettings(String hostname, WardenConfig.Limits limits, List<Cid
 
     public static SmtpSettings from(WardenConfig c) {
         return new SmtpSettings(c.hostname(), c.limits(), c.relayNetworks(), c.trustedProxies(),
-                c.bareLineEndings() == WardenConfig.BareLineEndings.NORMALIZE, Duration.ZERO);
+                c.bareLineEndings() == WardenConfig.BareLineEndings.NORMALIZE, c.policy().bannerDelay());
     }
 
     public SmtpSettings withBannerDelay(Duration delay) {

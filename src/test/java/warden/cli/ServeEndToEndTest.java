@@ -29,6 +29,7 @@ class ServeEndToEndTest {
         Path virtual = Files.createDirectories(dir.resolve("virtual"));
         Files.writeString(virtual.resolve("example.test"), "bob: bob@localhost\nsales: bob@localhost, far@remote.test\n");
         try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.a("client.example.org", "127.0.0.1");
             Path yaml = dir.resolve("warden.yaml");
             Files.writeString(yaml, """
                     hostname: mx.warden.test
@@ -37,6 +38,9 @@ class ServeEndToEndTest {
                     data_dir: %s
                     virtual_domains: %s
                     dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
+                    checks:
+                      helo-bare-ip: {action: deny}
+                    policy: {max_delay: 1s}
                     """.formatted(dir.resolve("var"), virtual, dns.address().getPort()));
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             try (ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(console, true))) {
@@ -45,6 +49,11 @@ class ServeEndToEndTest {
                             .send("RCPT TO:<nobody@example.org>").expect(550, "5.7.1")
                             .send("DATA").expect(354).raw("Subject: e2e\r\n\r\nbody\r\n.\r\n").expect(250)
                             .send("QUIT").expect(221);
+                }
+                // the policy engine is wired in: a bare IP in EHLO is refused at RCPT (reject_at: rcpt)
+                try (Dialogue d = Dialogue.connect(running.server().boundAddresses().get(0))) {
+                    d.expect(220).send("EHLO 192.0.2.1").expect(250).send("MAIL FROM:<x@example.org>").expect(250)
+                            .send("RCPT TO:<bob@example.test>").expect(550, "5.7.1");
                 }
             }
             List<Path> bob;
@@ -58,7 +67,8 @@ class ServeEndToEndTest {
             }
             String mainlog = Files.readString(dir.resolve("var/log/mainlog"));
             assertThat(mainlog).contains("<= <alice@example.org>").contains("=> bob").contains("rejected RCPT <nobody@example.org>")
-                    .contains("Warden started").contains("stopped");
+                    .contains("Warden started").contains("stopped")
+                    .contains("helo-bare-ip");
             assertThat(console.toString()).contains("<= <alice@example.org>");
         }
     }
