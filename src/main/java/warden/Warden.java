@@ -3,6 +3,8 @@ package warden;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import warden.cli.ConfigCommand;
+import warden.cli.CheckHeloCommand;
+import warden.cli.DoctorCommand;
 import warden.cli.ServeCommand;
 import warden.cli.SimulateCommand;
 
@@ -14,7 +16,7 @@ import warden.cli.SimulateCommand;
  */
 @Command(name = "warden", mixinStandardHelpOptions = true, version = "Warden 0.1.0",
         description = "An ESMTP server that judges every client by how it behaves in the dialogue.",
-        subcommands = {ServeCommand.class, ConfigCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, SimulateCommand.class, CheckHeloCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Warden implements Runnable {
 
     @CommandLine.Spec

@@ -1,0 +1,247 @@
+package warden.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import warden.config.WardenConfig;
+import warden.dns.DnsAnswer;
+import warden.dns.Resolver;
+import warden.mail.Cidr;
+import warden.policy.DialoguePolicy;
+import warden.policy.HeloReport;
+import warden.policy.OwnIdentity;
+import warden.policy.PolicySettings;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+import warden.policy.helo.HeloName;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code warden doctor}: checks our own identity the way the CBL and receiving servers do (seed
+ * 001): the configured hostname is a fully qualified name and not a bogus one, it resolves to the
+ * public IP, the public IP's PTR names it back, our HELO passes a receiver's HELO checks from our
+ * own address, and which DNS blacklists list us. Every failure comes with its fix.
+ *
+ * <p>Exit status 0 when everything passes, 1 when something fails, 2 for a usage error. A DNS
+ * temporary failure is reported as "could not tell", never as a pass.
+ */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = "Check our own identity (hostname, A/AAAA, PTR, HELO, blacklists) as receivers and the CBL do.")
+public final class DoctorCommand implements Callable<Integer> {
+
+    /** Blacklists receivers commonly consult, asked when the configuration names none. */
+    static final List<String> COMMON_BLACKLISTS = List.of("zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org",
+            "psbl.surriel.com");
+
+    /** Names the CBL calls out as bogus HELOs (seed 001), and other default names. */
+    static final Set<String> BOGUS = Set.of("localhost", "localhost.localdomain", "smtp", "mail", "localdomain",
+            "ip6-localhost", "ip6-loopback");
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--public-ip", paramLabel = "IP",
+            description = "our public address (default: the addresses our hostname resolves to)")
+    String publicIp;
+
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** One line of the report. */
+    public record Item(String check, String status, String detail, String fix) {}
+
+    @Override
+    public Integer call() throws Exception {
+        InetAddress given = null;
+        if (publicIp != null) {
+            given = Cidr.literal(publicIp);
+            if (given == null) throw new IllegalArgumentException("--public-ip '" + publicIp + "' is not an IP address");
+        }
+        WardenConfig c = config.load();
+        List<Item> items;
+        try (Components components = Components.forTool(c, null)) {
+            items = examine(c, components.resolver, given);
+        }
+        var out = spec.commandLine().getOut();
+        boolean ok = items.stream().allMatch(i -> i.status().equals("ok"));
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("hostname", c.hostname());
+            m.put("ok", ok);
+            m.put("checks", items);
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+        } else {
+            out.println("Warden doctor: " + c.hostname());
+            for (Item i : items) {
+                out.println(String.format("  %-6s %-18s %s", i.status().toUpperCase(Locale.ROOT), i.check(), i.detail()));
+                if (!i.fix().isEmpty()) out.println("         fix: " + i.fix());
+            }
+            out.println(ok ? "All checks pass." : "Some checks fail: fix them before this host sends mail.");
+        }
+        out.flush();
+        return ok ? 0 : 1;
+    }
+
+    /** Runs every check; {@code publicIp} null means the hostname's own addresses. */
+    static List<Item> examine(WardenConfig c, Resolver resolver, InetAddress publicIp) {
+        List<Item> items = new ArrayList<>();
+        String host = c.hostname();
+
+        // 1. the name itself
+        boolean fqdn = HeloName.parse(host) instanceof HeloName.Hostname h && h.qualified() && h.syntaxError().isEmpty();
+        if (BOGUS.contains(host) || host.endsWith(".localdomain") || host.endsWith(".local")) {
+            items.add(new Item("hostname", "fail", "'" + host + "' is a default name that the CBL and receivers treat as bogus",
+                    "set 'hostname:' to this host's fully qualified name as seen on the Internet, e.g. mail.example.org"));
+        } else if (!fqdn) {
+            items.add(new Item("hostname", "fail", "'" + host + "' is not fully qualified",
+                    "set 'hostname:' to a fully qualified name with a domain, e.g. mail.example.org"));
+        } else {
+            items.add(new Item("hostname", "ok", "'" + host + "' is a fully qualified domain name", ""));
+        }
+
+        // 2. forward DNS
+        DnsAnswer<InetAddress> forward = resolver.addresses(host);
+        List<InetAddress> addresses = forward.valuesOrEmpty();
+        List<InetAddress> publics = new ArrayList<>();
+        if (publicIp != null) publics.add(publicIp);
+        else publics.addAll(addresses);
+        switch (forward) {
+            case DnsAnswer.TempFail<InetAddress> t -> items.add(new Item("forward-dns", "unsure",
+                    "could not resolve " + host + " now: " + t.reason(), "check the DNS servers in 'dns.servers' and try again"));
+            case DnsAnswer.NotFound<InetAddress> n -> items.add(new Item("forward-dns", "fail",
+                    host + " has no A or AAAA record" + (n.nxdomain() ? " (the name does not exist)" : ""),
+                    "publish an A (and AAAA if you send over IPv6) record for " + host + " pointing to the public address"));
+            case DnsAnswer.Found<InetAddress> f -> {
+                if (publicIp == null || addresses.contains(publicIp)) {
+                    items.add(new Item("forward-dns", "ok", host + " resolves to " + names(addresses), ""));
+                } else {
+                    items.add(new Item("forward-dns", "fail", host + " resolves to " + names(addresses)
+                            + ", not to the public address " + publicIp.getHostAddress(),
+                            "make the A/AAAA record of " + host + " include " + publicIp.getHostAddress()));
+                }
+            }
+        }
+        if (publics.isEmpty()) {
+            items.add(new Item("public-ip", "fail", "no public address to check: none given and " + host + " does not resolve",
+                    "run 'warden doctor --public-ip <the address this host sends mail from>'"));
+            return items;
+        }
+
+        for (InetAddress ip : publics) {
+            // 3. reverse DNS, forward-confirmed
+            DnsAnswer<String> ptr = resolver.ptr(ip);
+            switch (ptr) {
+                case DnsAnswer.TempFail<String> t -> items.add(new Item("reverse-dns", "unsure",
+                        "could not look up the PTR of " + ip.getHostAddress() + " now: " + t.reason(), "try again"));
+                case DnsAnswer.NotFound<String> n -> items.add(new Item("reverse-dns", "fail",
+                        ip.getHostAddress() + " has no PTR record",
+                        "ask whoever owns " + ip.getHostAddress() + " (your provider) to set its PTR to " + host));
+                case DnsAnswer.Found<String> f -> {
+                    if (f.values().contains(host)) {
+                        items.add(new Item("reverse-dns", "ok", ip.getHostAddress() + " has PTR " + host, ""));
+                    } else {
+                        items.add(new Item("reverse-dns", "fail", ip.getHostAddress() + " has PTR " + String.join(", ", f.values())
+                                + ", not " + host, "set the PTR of " + ip.getHostAddress() + " to " + host
+                                + ", or set 'hostname:' to the PTR name if that name resolves back to " + ip.getHostAddress()));
+                    }
+                }
+            }
+
+            // 4. our HELO through a receiver's eyes: the checks as another server runs them
+            items.add(heloAsReceiverSeesIt(c, resolver, ip, host));
+
+            // 5. blacklists
+            items.addAll(blacklists(resolver, ip, COMMON_BLACKLISTS));
+        }
+        return items;
+    }
+
+    private static Item heloAsReceiverSeesIt(WardenConfig c, Resolver resolver, InetAddress ip, String host) {
+        // A receiver is not us: no forgery check can match, and we are no relay client of theirs.
+        PolicySettings settings = c.policy().settings(OwnIdentity.none()).withRejectAt(PolicySettings.RejectAt.HELO)
+                .withExemptRelayClients(false);
+        var session = new DialoguePolicy(settings, resolver, line -> { }).open(ip);
+        var decision = session.decide(new SessionSnapshot(Stage.HELO, ip, 25, InetAddress.getLoopbackAddress(),
+                Optional.empty(), Optional.of("EHLO"), Optional.of(host), Optional.empty(), false, false,
+                Optional.empty(), List.of(), Optional.empty(), Optional.empty()));
+        HeloReport report = HeloReport.of(decision, settings);
+        List<String> failed = report.findings().stream().filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip"))
+                .map(f -> f.check() + " (" + f.reason() + ")").toList();
+        boolean onlyTempFail = report.findings().stream().filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip"))
+                .allMatch(f -> f.outcome().equals("tempfail"));
+        if (!failed.isEmpty() && onlyTempFail) {
+            return new Item("helo", "unsure", "EHLO " + host + ": DNS could not tell now: " + String.join("; ", failed), "try again");
+        }
+        if (failed.isEmpty()) {
+            return new Item("helo", "ok", "EHLO " + host + " from " + ip.getHostAddress() + " passes the HELO checks", "");
+        }
+        return new Item("helo", "fail", "EHLO " + host + " from " + ip.getHostAddress() + ": " + String.join("; ", failed),
+                "make " + host + " resolve to " + ip.getHostAddress() + " and " + ip.getHostAddress() + " resolve back to "
+                        + host + " (seed 001: forward and reverse DNS must match the HELO name)");
+    }
+
+    /** Asks each zone about {@code ip}; refusal codes (127.255.255.x) are "could not tell", not a listing. */
+    static List<Item> blacklists(Resolver resolver, InetAddress ip, List<String> zones) {
+        List<Item> items = new ArrayList<>();
+        String reversed = reverse(ip);
+        for (String zone : zones) {
+            DnsAnswer<InetAddress> a = resolver.a(reversed + "." + zone);
+            switch (a) {
+                case DnsAnswer.NotFound<InetAddress> n -> items.add(new Item("blacklist", "ok",
+                        ip.getHostAddress() + " is not listed by " + zone, ""));
+                case DnsAnswer.TempFail<InetAddress> t -> items.add(new Item("blacklist", "unsure",
+                        zone + " did not answer: " + t.reason(), "try again later"));
+                case DnsAnswer.Found<InetAddress> f -> {
+                    boolean refused = f.values().stream().allMatch(v -> v.getHostAddress().startsWith("127.255.255."));
+                    if (refused) {
+                        items.add(new Item("blacklist", "unsure", zone + " refused the query (" + names(f.values())
+                                + "): it does not answer public or open resolvers",
+                                "use your own recursive resolver in 'dns.servers' and run doctor again"));
+                    } else {
+                        String txt = String.join(" ", resolver.txt(reversed + "." + zone).valuesOrEmpty());
+                        items.add(new Item("blacklist", "fail", ip.getHostAddress() + " is listed by " + zone + " ("
+                                + names(f.values()) + ")" + (txt.isEmpty() ? "" : ": " + txt),
+                                "find and stop what sends spam or bogus HELOs from " + ip.getHostAddress()
+                                        + " (seed 001), then ask " + zone + " for delisting"));
+                    }
+                }
+            }
+        }
+        return items;
+    }
+
+    /** The DNSBL query name of an address: reversed octets, or reversed nibbles for IPv6 (RFC 5782 2.1, 2.4). */
+    static String reverse(InetAddress ip) {
+        byte[] b = ip.getAddress();
+        StringBuilder s = new StringBuilder();
+        if (b.length == 4) {
+            for (int i = 3; i >= 0; i--) s.append(b[i] & 0xff).append(i > 0 ? "." : "");
+        } else {
+            for (int i = 15; i >= 0; i--) {
+                s.append(Character.forDigit(b[i] & 0x0f, 16)).append('.').append(Character.forDigit((b[i] >> 4) & 0x0f, 16));
+                if (i > 0) s.append('.');
+            }
+        }
+        return s.toString();
+    }
+
+    private static String names(List<InetAddress> addresses) {
+        return String.join(", ", addresses.stream().map(InetAddress::getHostAddress).toList());
+    }
+}
