@@ -123,6 +123,11 @@ public final class SmtpSession {
             quietly(Replies.internalError(settings.hostname()));
         } finally {
             phase = Phase.CLOSED;
+            try {
+                out.flush(); // a last refusal queued before closing still reaches the client
+            } catch (IOException ignored) {
+                // the client is gone
+            }
             connection.close();
         }
     }
@@ -136,10 +141,11 @@ public final class SmtpSession {
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
+        if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
+        // Anything the client sent during a connect delay is still buffered, so it counts too.
         if (!settings.bannerDelay().isZero() && talksBeforeBanner()) {
             if (!apply(policy.clientTalkedEarly(), Stage.CONNECT, "early talk")) return;
         }
-        if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
         out.reply(Reply.of(220, "", settings.hostname() + " ESMTP Warden"));
         while (true) {
             String line = nextLine();
