@@ -19,6 +19,14 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>If the fsync fails, every caller of that batch gets the {@link IOException}.
  *
+ * <p>Measured (20 threads, 20 000 messages of 5 KB into one Maildir, ext4 on a loop device, a
+ * 2-core machine shared with other heavy jobs, load 20-45): with batching 860-2460 msgs/s, without
+ * 1090-2860 msgs/s, the same within the noise, and about 0.25-0.3 journal commits per message
+ * either way. ext4's journal (jbd2) already lets concurrent fsyncs share one commit, so on ext4
+ * this class saves fsync system calls and cache flushes rather than commits. It is kept on by
+ * default because it is never worse there and it is the only batching on file systems whose
+ * directory fsync is not shared by the kernel; {@code batching = false} is there to compare.
+ *
  * <h2>Standards</h2>
  * POSIX {@code fsync(2)} on a directory file descriptor (Linux: makes the directory's entries
  * durable). The same idea as database group commit and OpenSMTPD's queue fsync.
