@@ -15,6 +15,7 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,7 +96,7 @@ public final class SmtpServer implements AutoCloseable {
         SmtpSession session;
         try {
             socket.setTcpNoDelay(true);
-            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied));
+            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied, this));
         } catch (IOException e) {
             closeQuietly(socket);
             return;
@@ -111,23 +112,7 @@ public final class SmtpServer implements AutoCloseable {
                 refuse(socket, Replies.shuttingDown(settings.hostname()), peer);
                 return;
             }
-            // The per-client count uses the address the session settles on (after PROXY), so it is
-            // taken inside the session's first step; for direct connections it is the peer.
-            InetAddress client = peer;
-            if (!proxied && !settings.isRelayClient(client)) {
-                int mine = perClient.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
-                try {
-                    if (mine > settings.limits().maxConnectionsPerIp()) {
-                        refuse(socket, Replies.tooManyConnectionsFromYou(settings.hostname()), client);
-                        return;
-                    }
-                    session.run();
-                } finally {
-                    perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
-                }
-            } else {
-                session.run();
-            }
+            session.run();
         } finally {
             sessions.remove(session);
             total.decrementAndGet();
@@ -178,16 +163,44 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts a connection from {@code client} against {@code limits.max_connections_per_ip};
+     * relay clients are exempt. Empty when admitted (then {@link #release} must follow).
+     */
+    private Optional<warden.mail.Reply> admit(InetAddress client, boolean relayClient) {
+        if (relayClient) return Optional.empty();
+        int mine = perClient.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
+        if (mine > settings.limits().maxConnectionsPerIp()) {
+            release(client);
+            return Optional.of(Replies.tooManyConnectionsFromYou(settings.hostname()));
+        }
+        return Optional.empty();
+    }
+
+    private void release(InetAddress client) {
+        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    }
+
     /** A session's transport over a TCP socket. */
     private static final class SocketConnection implements SmtpSession.Connection {
         private final Socket socket;
         private final InetAddress peer;
         private final boolean proxied;
+        private final SmtpServer server;
+        private final java.util.concurrent.atomic.AtomicReference<InetAddress> admitted = new java.util.concurrent.atomic.AtomicReference<>();
 
-        SocketConnection(Socket socket, InetAddress peer, boolean proxied) {
+        SocketConnection(Socket socket, InetAddress peer, boolean proxied, SmtpServer server) {
             this.socket = socket;
             this.peer = peer;
             this.proxied = proxied;
+            this.server = server;
+        }
+
+        @Override
+        public Optional<warden.mail.Reply> admit(InetAddress client, boolean relayClient) {
+            Optional<warden.mail.Reply> refusal = server.admit(client, relayClient);
+            if (refusal.isEmpty() && !relayClient) admitted.set(client);
+            return refusal;
         }
 
         @Override public InputStream input() throws IOException { return socket.getInputStream(); }
@@ -205,6 +218,8 @@ public final class SmtpServer implements AutoCloseable {
         @Override
         public void close() {
             closeQuietly(socket);
+            InetAddress a = admitted.getAndSet(null);
+            if (a != null) server.release(a);
         }
     }
 }

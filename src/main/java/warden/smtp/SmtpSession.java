@@ -84,6 +84,11 @@ public final class SmtpSession {
         default void readTimeout(java.time.Duration timeout) throws IOException {}
         /** Whether every reply is to be sent before the next read (a person or script reading along). */
         default boolean flushEveryReply() { return false; }
+        /**
+         * Admits the session's settled client (after any PROXY header) against per-client limits;
+         * a reply means "refuse with this and close". Released when the connection closes.
+         */
+        default Optional<Reply> admit(InetAddress client, boolean relayClient) { return Optional.empty(); }
         /** Whether a PROXY protocol header must come first. */
         default boolean expectsProxyHeader() { return false; }
         void close();
@@ -135,6 +140,12 @@ public final class SmtpSession {
     private void converse() throws IOException, InterruptedException {
         if (connection.expectsProxyHeader()) readProxyHeader();
         relayClient = settings.isRelayClient(clientAddress);
+        Optional<Reply> refused = connection.admit(clientAddress, relayClient);
+        if (refused.isPresent()) {
+            out.send(refused.get());
+            log("refused connection: " + refused.get());
+            return;
+        }
         identity = lookupIdentity();
         services.observer().note("client [" + clientAddress.getHostAddress() + "]" + (relayClient ? " (relay client)" : "")
                 + identity.map(i -> ": PTR " + (i.ptrNames().isEmpty() ? "none" : String.join(" ", i.ptrNames()))

@@ -50,6 +50,17 @@ class ConnectionLimitsTest {
     }
 
     @Test
+    void proxiedClientsAreLimitedByTheirOwnAddress() throws Exception {
+        smtp = new TestSmtp("relay_networks: []\ntrusted_proxies: [127.0.0.1]\nlimits: {max_connections_per_ip: 1}\n"
+                + "listen: [{address: \"127.0.0.1:0\", proxy_protocol: true}]\n", store);
+        try (Dialogue a = smtp.dialogue(); Dialogue b = smtp.dialogue(); Dialogue c = smtp.dialogue()) {
+            a.raw("PROXY TCP4 192.0.2.1 127.0.0.1 40000 25\r\n").expect(220);
+            b.raw("PROXY TCP4 192.0.2.1 127.0.0.1 40001 25\r\n").expect(421, "from your address");
+            c.raw("PROXY TCP4 192.0.2.2 127.0.0.1 40002 25\r\n").expect(220); // another client behind the same proxy
+        }
+    }
+
+    @Test
     void totalConnectionsAreLimitedWith421() throws Exception {
         smtp = new TestSmtp("limits: {max_connections: 2}\n", store);
         try (Dialogue a = smtp.dialogue(); Dialogue b = smtp.dialogue(); Dialogue c = smtp.dialogue()) {
