@@ -33,6 +33,8 @@
 #   SINK_PORT [2530]  POSTFIX_PORT [2525]  WARDEN_PORT [2526]
 #   CELL_TIMEOUT [300]  DELIVERY_TIMEOUT [300]  WARDEN_START_TIMEOUT [180]  (seconds)
 #   KEEP_IMAGE [0]      1 keeps the image file (it is unmounted anyway)
+#   PROFILE [ ]         jfr: record each Warden run with Java Flight Recorder into
+#                       $OUT/warden-run<N>.jfr (then: jfr view hot-methods <file>)
 set -Eeuo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,6 +58,7 @@ CELL_TIMEOUT=${CELL_TIMEOUT:-300}
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300}
 WARDEN_START_TIMEOUT=${WARDEN_START_TIMEOUT:-180}
 KEEP_IMAGE=${KEEP_IMAGE:-0}
+PROFILE=${PROFILE:-}
 
 SENDER=sender@bench.test
 RECIPIENT=user@bench.test
@@ -333,9 +336,11 @@ find_java() {
 start_warden() {
   [ -x "$repo/warden" ] || die "no ./warden launcher in $repo (merge main once 'warden serve' exists, or run with TARGETS=\"sink postfix\")"
   write_warden_config
+  local jfr=()
+  [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$OUT/warden-run$run.jfr")
   # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
   # its process group, so stopping the group also stops a java child.
-  (cd "$repo" && exec setsid ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
+  (cd "$repo" && exec setsid "${jfr[@]}" ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
   warden_pid=$!
   remember warden "$warden_pid"
   wait_listening warden "$WARDEN_PORT" "$warden_pid" "$WARDEN_START_TIMEOUT" \
@@ -503,6 +508,7 @@ report() {
 [ "${1:-}" = -h ] || [ "${1:-}" = --help ] && usage
 mkdir -p "$OUT" "$pids"
 check_prerequisites
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 reap_leftovers
 build_smtp_pipe
 make_filesystem
@@ -539,4 +545,8 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 report | tee "$OUT/report.txt"
+load_end=$(cut -d' ' -f1 /proc/loadavg)
+printf 'Load average (1 min) at start %s, at end %s on %s CPUs%s\n' "$load_start" "$load_end" "$(nproc)" \
+  "$(awk -v a="$load_start" -v b="$load_end" -v c="$(nproc)" 'BEGIN { if (a > c || b > c) print ": other work competed for the CPUs, so these figures do not compare with the anchors; compare servers only within this run" }')" \
+  | tee -a "$OUT/report.txt"
 say "results: $results, report: $OUT/report.txt, logs in $OUT"
