@@ -1,0 +1,92 @@
+package warden.config;
+
+import warden.mail.Cidr;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Warden's whole configuration as an immutable value; every field has a built-in default
+ * ({@link #defaults()}), so Warden runs with no file at all.
+ *
+ * @param source the file it was read from, or {@code "(built-in defaults)"}
+ * @param hostname our fully qualified host name: banner, Received headers, outbound HELO
+ * @param listen where to accept SMTP connections
+ * @param trustedProxies networks whose PROXY protocol headers are believed
+ * @param dataDir where Warden keeps its state (logs, spool, stores, default mailboxes)
+ * @param virtualDomains the directory of virtual-domain files (one file per domain)
+ * @param localDomains extra domains whose local part maps straight to a mailbox of that name
+ * @param relayNetworks clients that may relay to any domain (and skip the anti-spam checks)
+ * @param mailbox the path template of a user's Maildir; {@code {user}} is replaced by the user name
+ * @param limits protocol and resource limits
+ * @param dns how to reach DNS
+ * @param bareLineEndings what to do with bare CR or LF inside DATA
+ */
+public record WardenConfig(
+        String source,
+        String hostname,
+        List<Listener> listen,
+        List<Cidr> trustedProxies,
+        Path dataDir,
+        Path virtualDomains,
+        Set<String> localDomains,
+        List<Cidr> relayNetworks,
+        String mailbox,
+        Limits limits,
+        Dns dns,
+        BareLineEndings bareLineEndings) {
+
+    public WardenConfig {
+        listen = List.copyOf(listen);
+        trustedProxies = List.copyOf(trustedProxies);
+        localDomains = Set.copyOf(localDomains);
+        relayNetworks = List.copyOf(relayNetworks);
+    }
+
+    /** The configuration used when no file is given. */
+    public static WardenConfig defaults() {
+        return ConfigLoader.parse("", "(built-in defaults)");
+    }
+
+    /** One listening socket. */
+    public record Listener(InetSocketAddress address, boolean proxyProtocol) {
+        @Override
+        public String toString() {
+            return address.getAddress().getHostAddress() + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "");
+        }
+    }
+
+    /**
+     * Protocol and resource limits.
+     *
+     * @param messageSize the largest message accepted (SIZE, RFC 1870)
+     * @param maxRecipients recipients per message (more get 452 4.5.3)
+     * @param maxErrors protocol errors before the connection is closed with 421
+     * @param maxConnections simultaneous connections in all
+     * @param maxConnectionsPerIp simultaneous connections from one client address
+     * @param commandTimeout how long to wait for a command (RFC 5321 4.5.3.2: at least 5 minutes)
+     * @param dataTimeout how long to wait for each block of DATA (RFC 5321 4.5.3.2.5: 3 minutes)
+     * @param shutdownGrace how long a graceful shutdown waits for messages in DATA to finish
+     */
+    public record Limits(long messageSize, int maxRecipients, int maxErrors, int maxConnections,
+                         int maxConnectionsPerIp, Duration commandTimeout, Duration dataTimeout,
+                         Duration shutdownGrace) {}
+
+    /**
+     * @param servers DNS servers to ask; empty means the system resolver
+     * @param timeout how long to wait for one answer
+     * @param retries how often to ask again
+     * @param cacheEntries how many answers to keep
+     */
+    public record Dns(List<InetSocketAddress> servers, Duration timeout, int retries, int cacheEntries) {
+        public Dns {
+            servers = List.copyOf(servers);
+        }
+    }
+
+    /** Bare CR or LF in DATA: refuse the message (550 5.6.0) or turn them into CRLF. */
+    public enum BareLineEndings { REJECT, NORMALIZE }
+}

@@ -1,0 +1,107 @@
+package warden.durable;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Group commit for one directory's fsync: one {@code fsync(dir)} serves every caller whose rename
+ * into the directory finished before that fsync started.
+ *
+ * <p>A rename is durable only once its directory is fsync'd. With twenty sessions delivering to
+ * the same {@code new/}, twenty back-to-back directory fsyncs each wait for a journal commit;
+ * with group commit the callers that arrive while one fsync runs wait for the next, which covers
+ * them all. Callers join the batch that has not started yet, so the fsync that releases them
+ * always began after their call: nothing is acknowledged that the disk has not seen.
+ *
+ * <p>If the fsync fails, every caller of that batch gets the {@link IOException}.
+ *
+ * <h2>Standards</h2>
+ * POSIX {@code fsync(2)} on a directory file descriptor (Linux: makes the directory's entries
+ * durable). The same idea as database group commit and OpenSMTPD's queue fsync.
+ *
+ * <p>Not done: a timer that waits to gather a bigger batch; the fsync itself is the wait.
+ */
+public final class GroupSync {
+
+    private final Path directory;
+    private final boolean batching;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition finished = lock.newCondition();
+    private Batch open = new Batch();
+    private boolean syncing;
+
+    /** The callers that one fsync will release. */
+    private static final class Batch {
+        boolean done;
+        IOException failure;
+    }
+
+    /** Batched fsyncs of {@code directory}. */
+    public GroupSync(Path directory) {
+        this(directory, true);
+    }
+
+    /**
+     * @param directory the directory to fsync
+     * @param batching false to let every caller do its own fsync (to measure what batching saves)
+     */
+    public GroupSync(Path directory, boolean batching) {
+        this.directory = directory;
+        this.batching = batching;
+    }
+
+    /** The directory this syncs. */
+    public Path directory() { return directory; }
+
+    /** Returns once an fsync of the directory that started after this call has completed. */
+    public void sync() throws IOException {
+        if (!batching) {
+            fsync(directory);
+            return;
+        }
+        lock.lock();
+        try {
+            Batch mine = open;
+            while (!mine.done) {
+                if (syncing) {
+                    finished.awaitUninterruptibly();
+                    continue;
+                }
+                // Lead this batch; whoever arrives from now on waits for the next fsync.
+                syncing = true;
+                open = new Batch();
+                IOException failure = null;
+                lock.unlock();
+                try {
+                    fsync(directory);
+                } catch (IOException e) {
+                    failure = e;
+                } catch (RuntimeException e) {
+                    failure = new IOException(e);
+                } finally {
+                    lock.lock();
+                }
+                mine.done = true;
+                mine.failure = failure;
+                syncing = false;
+                finished.signalAll();
+            }
+            if (mine.failure != null) {
+                throw new IOException("cannot fsync " + directory + ": " + mine.failure.getMessage(), mine.failure);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** fsync(2) on a directory: open it read-only and force its metadata. */
+    public static void fsync(Path directory) throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package warden.queue;
+
+import warden.durable.DurableDirectory;
+import warden.durable.GroupSync;
+import warden.durable.StagedFile;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The outbound spool: one durable file per message for recipients outside our domains, named by
+ * its queue id, in {@code <spool>/incoming/}.
+ *
+ * <p>Written like a Maildir delivery ({@link StagedFile}): {@code tmp/ID}, fsync, rename to
+ * {@code incoming/ID}, fsync of {@code incoming/} shared by concurrent writers. The file format is
+ * a small text envelope, a blank line, then the message exactly as it will be sent (CRLF line ends,
+ * before dot-stuffing):
+ * <pre>
+ * warden-spool 1
+ * id 1a2b3c-000001
+ * arrival 2026-11-24T13:20:28Z
+ * sender &lt;alice@example.org&gt;
+ * recipient &lt;bob@example.net&gt;
+ * recipient &lt;carol@example.net&gt;
+ * size 5433
+ *
+ * Received: from ...
+ * </pre>
+ * Lines end in LF; addresses are in angle brackets so the null sender is {@code <>}; {@code size}
+ * is the length of the message in bytes, so a truncated file is recognised as corrupt.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 section 4.1.1.4 (the DATA content) and 6.1 (once accepted, a message must be delivered
+ * or bounced, never lost). Directory names after Postfix's queue ({@code incoming}).
+ *
+ * <p>Not done: the queue manager (moving to {@code active}/{@code deferred}, retries, bounces).
+ */
+public final class Spool {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final String MAGIC = "warden-spool 1";
+
+    private final Path directory;
+    private final Clock clock;
+    private final GroupSync incomingSync;
+    private volatile boolean ready;
+
+    /**
+     * @param directory the spool directory (created on demand)
+     * @param clock the arrival time written into each file
+     */
+    public Spool(Path directory, Clock clock) {
+        this(directory, clock, true);
+    }
+
+    /** As above; {@code groupCommit} false makes every writer fsync {@code incoming/} itself. */
+    public Spool(Path directory, Clock clock, boolean groupCommit) {
+        this.directory = directory;
+        this.clock = clock;
+        this.incomingSync = new GroupSync(directory.resolve("incoming"), groupCommit);
+    }
+
+    /** Where durable spool files are. */
+    public Path incoming() { return directory.resolve("incoming"); }
+
+    /**
+     * Writes and fsyncs the spool file under {@code tmp/}; commit and sync it as a {@link StagedFile}.
+     *
+     * @param queueId the message's queue id, unique, letters, digits, {@code -} and {@code _}
+     * @param message the parts of the message, concatenated in order (CRLF line ends)
+     * @throws IOException if it cannot be written, or the queue id is already in the spool
+     */
+    public StagedFile stage(String queueId, String reversePath, List<String> recipients, ByteBuffer... message)
+            throws IOException {
+        if (!ID.matcher(queueId).matches()) throw new IOException("not a usable queue id: " + queueId);
+        if (recipients.isEmpty()) throw new IOException("a spool file needs a recipient");
+        long size = 0;
+        for (ByteBuffer b : message) size += b.remaining();
+        StringBuilder env = new StringBuilder(MAGIC).append('\n')
+                .append("id ").append(queueId).append('\n')
+                .append("arrival ").append(clock.instant()).append('\n')
+                .append("sender <").append(oneLine(reversePath)).append(">\n");
+        for (String r : recipients) env.append("recipient <").append(oneLine(r)).append(">\n");
+        env.append("size ").append(size).append("\n\n");
+        ByteBuffer[] parts = new ByteBuffer[message.length + 1];
+        parts[0] = ByteBuffer.wrap(env.toString().getBytes(StandardCharsets.UTF_8));
+        System.arraycopy(message, 0, parts, 1, message.length);
+        Path target = incoming().resolve(queueId);
+        if (!ready) create();
+        if (Files.exists(target)) throw new FileAlreadyExistsException(target.toString(), null, "queue id in use");
+        try {
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, parts);
+        } catch (NoSuchFileException gone) {
+            ready = false;
+            create();
+            for (ByteBuffer b : parts) b.rewind();
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, parts);
+        }
+    }
+
+    /** Reads a spool file back. */
+    public static QueuedMessage read(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        int end = -1;
+        for (int i = 0; i + 1 < all.length; i++) {
+            if (all[i] == '\n' && all[i + 1] == '\n') { end = i; break; }
+        }
+        if (end < 0) throw corrupt(file, "no blank line after the envelope");
+        String[] lines = new String(all, 0, end, StandardCharsets.UTF_8).split("\n");
+        if (!lines[0].equals(MAGIC)) throw corrupt(file, "does not start with '" + MAGIC + "'");
+        String id = null, sender = null;
+        Instant arrival = null;
+        long size = -1;
+        List<String> recipients = new ArrayList<>();
+        try {
+            for (int i = 1; i < lines.length; i++) {
+                String line = lines[i];
+                int sp = line.indexOf(' ');
+                String key = sp < 0 ? line : line.substring(0, sp);
+                String value = sp < 0 ? "" : line.substring(sp + 1);
+                switch (key) {
+                    case "id" -> id = value;
+                    case "arrival" -> arrival = Instant.parse(value);
+                    case "sender" -> sender = unbracket(value);
+                    case "recipient" -> recipients.add(unbracket(value));
+                    case "size" -> size = Long.parseLong(value);
+                    default -> throw corrupt(file, "unknown envelope line '" + line + "'");
+                }
+            }
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw corrupt(file, e.getMessage());
+        }
+        byte[] message = java.util.Arrays.copyOfRange(all, end + 2, all.length);
+        if (id == null || arrival == null || sender == null || recipients.isEmpty() || size != message.length) {
+            throw corrupt(file, "incomplete envelope or truncated message");
+        }
+        return new QueuedMessage(file, id, arrival, sender, recipients, message);
+    }
+
+    private void create() throws IOException {
+        DurableDirectory.create(directory.resolve("tmp"));
+        DurableDirectory.create(incoming());
+        ready = true;
+    }
+
+    private static String unbracket(String v) throws IOException {
+        if (v.length() < 2 || v.charAt(0) != '<' || v.charAt(v.length() - 1) != '>') {
+            throw new IOException("address not in angle brackets: " + v);
+        }
+        return v.substring(1, v.length() - 1);
+    }
+
+    private static String oneLine(String s) throws IOException {
+        if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) throw new IOException("line break in address: " + s);
+        return s;
+    }
+
+    private static IOException corrupt(Path file, String why) {
+        return new IOException(file + ": corrupt spool file: " + why);
+    }
+}

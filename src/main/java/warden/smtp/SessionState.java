@@ -1,0 +1,59 @@
+package warden.smtp;
+
+import warden.recipient.Route;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where an SMTP session stands, with the data that exists only in that state: the greeting once
+ * given, the envelope only inside a transaction. Every change goes through
+ * {@code SmtpSession.enter}, which logs it at debug level.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 section 4.1.4 (command order): a transaction starts with MAIL, collects RCPTs, ends
+ * with DATA or RSET; EHLO/HELO and RSET abort it.
+ */
+public sealed interface SessionState permits SessionState.Fresh, SessionState.Greeted, SessionState.InTransaction {
+
+    /** Connected, no HELO/EHLO yet. */
+    record Fresh() implements SessionState {}
+
+    /** Greeted with {@code helo}; no transaction open. */
+    record Greeted(Helo helo) implements SessionState {}
+
+    /** Inside a mail transaction. */
+    record InTransaction(Helo helo, Transaction tx) implements SessionState {}
+
+    /** The client's greeting: the verb ({@code HELO} or {@code EHLO}) and its argument. */
+    record Helo(String verb, String name) {
+        public boolean esmtp() { return verb.equals("EHLO"); }
+    }
+
+    /**
+     * One mail transaction: the reverse path, the MAIL parameters that matter, and the accepted
+     * recipients with their routes (in RCPT order).
+     */
+    record Transaction(String reversePath, boolean smtputf8, long declaredSize,
+                       Map<String, List<Route>> recipients) {
+        public Transaction {
+            recipients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(recipients));
+        }
+
+        public Transaction(String reversePath, boolean smtputf8, long declaredSize) {
+            this(reversePath, smtputf8, declaredSize, Map.of());
+        }
+
+        public Transaction withRecipient(String address, List<Route> routes) {
+            Map<String, List<Route>> next = new LinkedHashMap<>(recipients);
+            next.put(address, List.copyOf(routes));
+            return new Transaction(reversePath, smtputf8, declaredSize, next);
+        }
+
+        public List<String> recipientList() {
+            return new ArrayList<>(recipients.keySet());
+        }
+    }
+}

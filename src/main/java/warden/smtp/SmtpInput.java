@@ -1,0 +1,262 @@
+package warden.smtp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The client's side of the conversation: command lines and DATA, read from a socket through one
+ * buffer that tells whether more input is already waiting (the PIPELINING flush rule).
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 4.5.3.1.4 (command line at most 512 octets with CRLF) and 4.5.3.1.6 (text line at most
+ * 1000 octets); 4.5.2 (transparency: dot-stuffing); 2.3.8 and the SMTP smuggling advisories
+ * (only {@code CRLF . CRLF} ends DATA; a bare LF or CR never does).
+ *
+ * <p>Command lines may end in a bare LF (as Postfix and Exim accept): only DATA is strict.
+ * Not thread-safe: one session reads it.
+ */
+public final class SmtpInput {
+
+    /** What {@link #readLine} returns for a line over the limit (the rest of it was discarded). */
+    public static final String TOO_LONG = new String("\u0000too long");
+
+    private final InputStream in;
+    private final byte[] buf = new byte[16 * 1024];
+    private int pos;
+    private int limit;
+
+    public SmtpInput(InputStream in) {
+        this.in = in;
+    }
+
+    /** Whether bytes are buffered or readable without blocking: if not, replies must be flushed now. */
+    public boolean hasPendingInput() throws IOException {
+        return pos < limit || in.available() > 0;
+    }
+
+    /** Bytes that arrived and are not yet consumed (the early-talker test and PROXY parsing use this). */
+    public int buffered() {
+        return limit - pos;
+    }
+
+    private boolean fill() throws IOException {
+        if (pos < limit) return true;
+        int n = in.read(buf, 0, buf.length);
+        if (n <= 0) return false;
+        pos = 0;
+        limit = n;
+        return true;
+    }
+
+    /** Reads one byte, or -1 at end of stream. */
+    public int read() throws IOException {
+        if (!fill()) return -1;
+        return buf[pos++] & 0xff;
+    }
+
+    /** Reads exactly {@code n} bytes (PROXY v2 header), or throws at end of stream. */
+    public byte[] readExactly(int n) throws IOException {
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            int b = read();
+            if (b < 0) throw new java.io.EOFException();
+            out[i] = (byte) b;
+        }
+        return out;
+    }
+
+    /** Looks at the next {@code n} buffered bytes without consuming them, reading if needed. */
+    public byte[] peek(int n) throws IOException {
+        if (pos > 0 && limit - pos < n) {
+            System.arraycopy(buf, pos, buf, 0, limit - pos);
+            limit -= pos;
+            pos = 0;
+        }
+        while (limit - pos < n) {
+            int r = in.read(buf, limit, buf.length - limit);
+            if (r <= 0) break;
+            limit += r;
+        }
+        return Arrays.copyOfRange(buf, pos, pos + Math.min(n, limit - pos));
+    }
+
+    /**
+     * Reads one command line without its line end; {@code null} at end of stream;
+     * {@link #TOO_LONG} when it exceeded {@code max} octets including CRLF.
+     */
+    public String readLine(int max) throws IOException {
+        byte[] line = new byte[128];
+        int len = 0;
+        boolean tooLong = false;
+        while (true) {
+            if (!fill()) return len == 0 && !tooLong ? null : decode(line, len, tooLong);
+            // scan the buffer for LF in one pass
+            int start = pos;
+            int lf = -1;
+            for (int i = pos; i < limit; i++) {
+                if (buf[i] == '\n') { lf = i; break; }
+            }
+            int end = lf < 0 ? limit : lf;
+            int chunk = end - start;
+            if (!tooLong) {
+                if (len + chunk > max) {
+                    tooLong = true;
+                } else {
+                    if (len + chunk > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, len + chunk));
+                    System.arraycopy(buf, start, line, len, chunk);
+                    len += chunk;
+                }
+            }
+            pos = lf < 0 ? limit : lf + 1;
+            if (lf >= 0) {
+                if (!tooLong && len > 0 && line[len - 1] == '\r') len--;
+                if (!tooLong && len + 2 > max) tooLong = true;
+                return decode(line, len, tooLong);
+            }
+        }
+    }
+
+    private static String decode(byte[] line, int len, boolean tooLong) {
+        if (tooLong) return TOO_LONG;
+        // UTF-8 for SMTPUTF8 addresses; invalid sequences become U+FFFD and fail address syntax later.
+        return new String(line, 0, len, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Reads a DATA section up to and including the terminating {@code CRLF.CRLF}, un-stuffing
+     * dots. The content keeps CRLF line ends. Bare CR and bare LF never end DATA; they are
+     * recorded, and with {@code normalize} turned into CRLF in the content.
+     *
+     * @param maxSize content beyond this is not kept, and {@link DataResult#tooBig()} is set
+     * @param maxLine the longest text line, in octets including CRLF
+     * @return the result, or null if the stream ended before the terminator
+     */
+    public DataResult readData(long maxSize, int maxLine, boolean normalize) throws IOException {
+        ByteSink out = new ByteSink((int) Math.min(maxSize, 64 * 1024));
+        boolean tooBig = false;
+        boolean longLine = false;
+        boolean bare = false;
+        long total = 0;
+        // Parser state: position within the current line, whether that line followed a real CRLF,
+        // whether the line so far is exactly "." (candidate terminator), and a pending CR.
+        int lineLen = 0;
+        boolean afterCrlf = true;
+        boolean dotLine = false;
+        boolean pendingCr = false;
+        while (true) {
+            if (!fill()) return null;
+            int i = pos;
+            int lim = limit;
+            byte[] b = buf;
+            while (i < lim) {
+                byte c = b[i++];
+                if (pendingCr) {
+                    pendingCr = false;
+                    if (c == '\n') {
+                        // a real CRLF
+                        if (dotLine) {
+                            pos = i;
+                            return new DataResult(out.toArray(), total, tooBig, longLine, bare);
+                        }
+                        if (lineLen + 2 > maxLine) longLine = true;
+                        total += 2;
+                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                        lineLen = 0;
+                        afterCrlf = true;
+                        dotLine = false;
+                        continue;
+                    }
+                    // bare CR inside a line
+                    bare = true;
+                    if (dotLine) {
+                        // "." then bare CR is no terminator: keep the dot as data
+                        total++;
+                        if (!tooBig) tooBig = !out.add((byte) '.', maxSize);
+                    }
+                    if (normalize) {
+                        total += 2;
+                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                        lineLen = 0;
+                        afterCrlf = false;
+                        dotLine = false;
+                    } else {
+                        lineLen++;
+                        total++;
+                        if (!tooBig) tooBig = !out.add((byte) '\r', maxSize);
+                        dotLine = false;
+                    }
+                    // fall through to handle c as a normal byte below
+                }
+                if (c == '\r') {
+                    pendingCr = true;
+                    continue;
+                }
+                if (c == '\n') {
+                    bare = true;
+                    if (dotLine) {
+                        // "." then bare LF is no terminator (SMTP smuggling): keep the dot as data
+                        total++;
+                        if (!tooBig) tooBig = !out.add((byte) '.', maxSize);
+                    }
+                    if (lineLen + 1 > maxLine) longLine = true;
+                    if (normalize) {
+                        total += 2;
+                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                    } else {
+                        total++;
+                        if (!tooBig) tooBig = !out.add((byte) '\n', maxSize);
+                    }
+                    lineLen = 0;
+                    afterCrlf = false;
+                    dotLine = false;
+                    continue;
+                }
+                if (lineLen == 0 && c == '.' && afterCrlf && !dotLine) {
+                    // first dot of a line after CRLF: either the terminator or a stuffed dot (RFC 5321 4.5.2)
+                    dotLine = true;
+                    lineLen = 1;
+                    continue;
+                }
+                if (dotLine && lineLen == 1) {
+                    // the leading dot was stuffing: drop it, keep this byte
+                    dotLine = false;
+                }
+                lineLen++;
+                total++;
+                if (!tooBig) tooBig = !out.add(c, maxSize);
+            }
+            pos = i;
+            if (lineLen > maxLine) longLine = true;
+        }
+    }
+
+    /** What {@link #readData} read: the content and what was wrong with it. */
+    public record DataResult(byte[] content, long size, boolean tooBig, boolean longLine, boolean bareLineEnding) {}
+
+    /** A growable byte array that refuses to grow past a limit. */
+    private static final class ByteSink {
+        private byte[] bytes;
+        private int len;
+
+        ByteSink(int initial) {
+            bytes = new byte[Math.max(initial, 256)];
+        }
+
+        boolean add(byte b, long max) {
+            if (len >= max) return false;
+            if (len == bytes.length) bytes = Arrays.copyOf(bytes, (int) Math.min(max, (long) bytes.length * 2));
+            bytes[len++] = b;
+            return true;
+        }
+
+        boolean crlf(long max) {
+            return add((byte) '\r', max) && add((byte) '\n', max);
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(bytes, len);
+        }
+    }
+}

@@ -1,0 +1,601 @@
+package warden.smtp;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import warden.delivery.DeliveryReport;
+import warden.delivery.InboundMessage;
+import warden.delivery.Trace;
+import warden.dns.ClientIdentity;
+import warden.mail.Envelope;
+import warden.mail.MailPath;
+import warden.mail.Reply;
+import warden.policy.Decision;
+import warden.policy.PolicySession;
+import warden.policy.SessionSnapshot;
+import warden.policy.Stage;
+import warden.recipient.RecipientVerdict;
+import warden.smtp.SessionState.Greeted;
+import warden.smtp.SessionState.Helo;
+import warden.smtp.SessionState.InTransaction;
+import warden.smtp.SessionState.Transaction;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One SMTP conversation, as an explicit state machine: each command is checked (syntax and
+ * sequencing), then put to the policy engine, then carried out.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 (the dialogue, replies, limits 4.5.3, timeouts 4.5.3.2), RFC 1869/5321 EHLO,
+ * RFC 2920 PIPELINING (replies in order, sent when the input is drained), RFC 1870 SIZE,
+ * RFC 6152 8BITMIME, RFC 2034/3463 enhanced status codes, RFC 6531 SMTPUTF8, RFC 3848
+ * (ESMTP/ESMTPS/ESMTPA in Received).
+ *
+ * <p>The session knows no spam rules: every judgement is the {@link PolicySession}'s. It runs on
+ * one (virtual) thread from {@link #run()} to the end of the connection. It does not do
+ * STARTTLS, AUTH or CHUNKING yet, and does not advertise them.
+ */
+public final class SmtpSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
+    private static final int COMMAND_LINE_MAX = 512;
+    private static final int TEXT_LINE_MAX = 1000;
+
+    /** What the session is doing, for a graceful shutdown. */
+    enum Phase { IDLE, BUSY, DATA, CLOSED }
+
+    private final SmtpSettings settings;
+    private final SessionServices services;
+    private final Connection connection;
+    private final SmtpInput in;
+    private final SmtpOutput out;
+
+    private InetAddress clientAddress;
+    private int clientPort;
+    private InetAddress localAddress;
+    private Optional<ClientIdentity> identity = Optional.empty();
+    private boolean relayClient;
+    private PolicySession policy;
+    private SessionState state = new SessionState.Fresh();
+    private final Set<String> connectionHeaders = new LinkedHashSet<>();
+    private final Set<String> transactionHeaders = new LinkedHashSet<>();
+    private int errors;
+    private volatile Phase phase = Phase.BUSY;
+    private volatile boolean shutdownRequested;
+    private volatile Thread thread;
+
+    /** The transport under a session: a socket, or standard input/output for {@code simulate}. */
+    public interface Connection {
+        java.io.InputStream input() throws IOException;
+        java.io.OutputStream output() throws IOException;
+        InetAddress clientAddress();
+        int clientPort();
+        InetAddress localAddress();
+        /** Sets the read timeout (ignored where there is none). */
+        default void readTimeout(java.time.Duration timeout) throws IOException {}
+        /** Whether a PROXY protocol header must come first. */
+        default boolean expectsProxyHeader() { return false; }
+        void close();
+    }
+
+    public SmtpSession(SmtpSettings settings, SessionServices services, Connection connection) throws IOException {
+        this.settings = settings;
+        this.services = services;
+        this.connection = connection;
+        this.in = new SmtpInput(connection.input());
+        this.out = new SmtpOutput(connection.output());
+        this.clientAddress = connection.clientAddress();
+        this.clientPort = connection.clientPort();
+        this.localAddress = connection.localAddress();
+    }
+
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    /** Runs the whole conversation; returns when the connection is over. Never throws. */
+    public void run() {
+        thread = Thread.currentThread();
+        try {
+            converse();
+        } catch (SocketTimeoutException e) {
+            quietly(Replies.timeout(settings.hostname()));
+            log("lost: timeout");
+        } catch (InterruptedException e) {
+            quietly(Replies.shuttingDown(settings.hostname()));
+        } catch (IOException e) {
+            if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
+        } catch (RuntimeException e) {
+            // Fail soft: the client gets 421, the administrator gets the stack trace in the log.
+            LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
+            log("internal error: " + e);
+            quietly(Replies.internalError(settings.hostname()));
+        } finally {
+            phase = Phase.CLOSED;
+            connection.close();
+        }
+    }
+
+    private void converse() throws IOException, InterruptedException {
+        if (connection.expectsProxyHeader()) readProxyHeader();
+        relayClient = settings.isRelayClient(clientAddress);
+        identity = lookupIdentity();
+        policy = services.policy().open(clientAddress);
+        if (!settings.bannerDelay().isZero()) watchForEarlyTalk();
+        if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
+        out.reply(Reply.of(220, "", settings.hostname() + " ESMTP Warden"));
+        while (true) {
+            String line = nextLine();
+            if (line == null) return;
+            if (!dispatch(line)) return;
+            if (errors >= settings.limits().maxErrors()) {
+                out.send(Replies.tooManyErrors(settings.hostname()));
+                log("dropped: too many errors (" + errors + ")");
+                return;
+            }
+        }
+    }
+
+    private void readProxyHeader() throws IOException {
+        connection.readTimeout(settings.limits().commandTimeout());
+        var addresses = warden.smtp.proxy.ProxyHeader.read(in);
+        if (addresses.isPresent()) {
+            clientAddress = warden.mail.Cidr.unmap(addresses.get().client().getAddress());
+            clientPort = addresses.get().client().getPort();
+            localAddress = addresses.get().server().getAddress();
+        }
+    }
+
+    private Optional<ClientIdentity> lookupIdentity() {
+        if (clientAddress.isLoopbackAddress()) {
+            // RFC 6761 6.3: loopback is "localhost" by definition; no DNS is asked.
+            return Optional.of(new ClientIdentity(clientAddress, List.of("localhost"), Optional.of("localhost"), false));
+        }
+        return services.resolver().map(r -> ClientIdentity.lookup(r, clientAddress));
+    }
+
+    /** Waits the banner delay; a client that sends anything meanwhile is an early talker. */
+    private void watchForEarlyTalk() throws IOException {
+        connection.readTimeout(settings.bannerDelay());
+        try {
+            in.peek(1);
+            services.observer().note("client talked before the banner");
+            log("early talker: sent data before the greeting");
+        } catch (SocketTimeoutException e) {
+            // the expected case: silence until the banner
+        }
+    }
+
+    /** Reads the next command line, flushing replies first if the client is waiting for them. */
+    private String nextLine() throws IOException, InterruptedException {
+        if (!in.hasPendingInput()) out.flush();
+        out.lock().lock();
+        try {
+            if (shutdownRequested) {
+                out.reply(Replies.shuttingDown(settings.hostname()));
+                out.flush();
+                return null;
+            }
+            phase = Phase.IDLE;
+        } finally {
+            out.lock().unlock();
+        }
+        connection.readTimeout(settings.limits().commandTimeout());
+        String line = in.readLine(COMMAND_LINE_MAX);
+        phase = Phase.BUSY;
+        if (Thread.interrupted()) throw new InterruptedException();
+        return line;
+    }
+
+    /** Handles one command line; false when the connection is to be closed. */
+    private boolean dispatch(String line) throws IOException, InterruptedException {
+        if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
+        Command c = Command.parse(line);
+        if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
+        return switch (c.verb()) {
+            case HELO, EHLO -> helo(c);
+            case MAIL -> mail(c.argument());
+            case RCPT -> rcpt(c.argument());
+            case DATA -> data(c.argument());
+            case RSET -> rset(c.argument());
+            case NOOP -> reply(Replies.OK);
+            case QUIT -> {
+                out.send(Replies.BYE);
+                yield false;
+            }
+            case VRFY -> c.argument().isEmpty() ? error(Replies.RCPT_SYNTAX) : reply(Replies.CANNOT_VRFY);
+            case HELP -> reply(Replies.HELP);
+            case EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
+        };
+    }
+
+    // ---------------------------------------------------------------- HELO / EHLO
+
+    private boolean helo(Command c) throws IOException, InterruptedException {
+        String verb = c.verb().name();
+        String name = c.argument();
+        // RFC 5321 4.1.4: a new greeting ends any transaction, like RSET.
+        Helo helo = new Helo(verb, name);
+        SessionState previous = state;
+        enter(new Greeted(helo));
+        transactionHeaders.clear();
+        if (!decide(Stage.HELO, Optional.empty(), Optional.empty(), verb + " " + name)) {
+            enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
+            return !closing;
+        }
+        if (name.isEmpty()) {
+            enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
+            return error(Replies.HELO_SYNTAX);
+        }
+        String greeting = settings.hostname() + " Hello " + printable(name) + " "
+                + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
+                + "[" + clientAddress.getHostAddress() + "]";
+        if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
+        out.reply(new Reply(250, "", List.of(
+                greeting,
+                "PIPELINING",
+                "SIZE " + settings.limits().messageSize(),
+                "8BITMIME",
+                "ENHANCEDSTATUSCODES",
+                "SMTPUTF8",
+                "HELP")));
+        return true;
+    }
+
+    // ---------------------------------------------------------------- MAIL
+
+    private boolean mail(String argument) throws IOException, InterruptedException {
+        if (state instanceof SessionState.Fresh) {
+            // The policy judges a missing greeting first (a delay, a sticky deny); the protocol says 503.
+            if (!decide(Stage.MAIL, Optional.empty(), Optional.empty(), "MAIL " + argument)) return !closing;
+            return error(Replies.NEED_HELO);
+        }
+        if (state instanceof InTransaction) return error(Replies.NESTED_MAIL);
+        Helo helo = ((Greeted) state).helo();
+        Optional<PathAndParams> parsed = pathAndParams(argument, "FROM:");
+        if (parsed.isEmpty()) return error(Replies.MAIL_SYNTAX);
+        boolean smtputf8 = false;
+        long size = 0;
+        for (String param : parsed.get().params()) {
+            if (!helo.esmtp()) return error(Replies.UNKNOWN_PARAMETER);
+            String key = param.contains("=") ? param.substring(0, param.indexOf('=')).toUpperCase(Locale.ROOT) : param.toUpperCase(Locale.ROOT);
+            String value = param.contains("=") ? param.substring(param.indexOf('=') + 1) : null;
+            switch (key) {
+                case "SIZE" -> {
+                    if (value == null || !value.matches("\\d{1,18}")) return error(Replies.MAIL_SYNTAX);
+                    size = Long.parseLong(value);
+                }
+                case "BODY" -> {
+                    if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
+                        return error(Replies.BAD_BODY);
+                    }
+                }
+                case "SMTPUTF8" -> {
+                    if (value != null) return error(Replies.MAIL_SYNTAX);
+                    smtputf8 = true;
+                }
+                case "AUTH" -> { /* RFC 4954 5: accepted and ignored from an unauthenticated client */ }
+                default -> {
+                    return error(Replies.UNKNOWN_PARAMETER);
+                }
+            }
+        }
+        MailPath from;
+        try {
+            from = MailPath.parse(parsed.get().path(), smtputf8);
+        } catch (MailPath.NonAsciiException e) {
+            return error(Replies.NON_ASCII_ADDRESS);
+        } catch (IllegalArgumentException e) {
+            return error(Replies.BAD_SENDER);
+        }
+        if (size > settings.limits().messageSize()) {
+            return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + size);
+        }
+        Transaction tx = new Transaction(from.address(), smtputf8, size);
+        enter(new InTransaction(helo, tx));
+        if (!decide(Stage.MAIL, Optional.empty(), Optional.empty(), "MAIL " + from)) {
+            enter(new Greeted(helo));
+            return !closing;
+        }
+        return reply(Replies.SENDER_OK);
+    }
+
+    // ---------------------------------------------------------------- RCPT
+
+    private boolean rcpt(String argument) throws IOException, InterruptedException {
+        if (!(state instanceof InTransaction t)) return error(Replies.NEED_MAIL);
+        Optional<PathAndParams> parsed = pathAndParams(argument, "TO:");
+        if (parsed.isEmpty()) return error(Replies.RCPT_SYNTAX);
+        if (!parsed.get().params().isEmpty()) return error(Replies.UNKNOWN_PARAMETER);
+        MailPath to;
+        try {
+            to = MailPath.parse(parsed.get().path(), t.tx().smtputf8());
+        } catch (MailPath.NonAsciiException e) {
+            return error(Replies.NON_ASCII_ADDRESS);
+        } catch (IllegalArgumentException e) {
+            return error(Replies.BAD_RECIPIENT);
+        }
+        if (to.isNull()) return error(Replies.NULL_RECIPIENT);
+        if (t.tx().recipients().size() >= settings.limits().maxRecipients()) {
+            return refuse(Replies.TOO_MANY_RECIPIENTS, "RCPT " + to);
+        }
+        // RFC 5321 4.5.1: a bare <postmaster> is our postmaster.
+        String address = to.domain().isEmpty() ? "postmaster@" + settings.hostname() : to.address();
+        // XXX recipient verification runs before the RCPT policy, so an unknown recipient is
+        // refused without the policy's delay; the greylist never sees addresses that do not exist.
+        RecipientVerdict verdict = services.recipients().verify(address, relayClient || authenticated());
+        if (verdict instanceof RecipientVerdict.Refused r) {
+            services.observer().note("recipient " + address + " refused: " + r.reason());
+            return refuse(r.reply(), "RCPT <" + address + ">: " + r.reason());
+        }
+        RecipientVerdict.Accepted accepted = (RecipientVerdict.Accepted) verdict;
+        services.observer().note("recipient " + address + " routes to " + accepted.routes());
+        if (!decide(Stage.RCPT, Optional.of(address), Optional.empty(), "RCPT <" + address + ">")) return !closing;
+        enter(new InTransaction(t.helo(), t.tx().withRecipient(address, accepted.routes())));
+        return reply(Replies.RECIPIENT_OK);
+    }
+
+    // ---------------------------------------------------------------- DATA
+
+    private boolean data(String argument) throws IOException, InterruptedException {
+        if (!(state instanceof InTransaction t)) return error(Replies.NEED_MAIL);
+        if (!argument.isEmpty()) return error(Replies.NO_ARGUMENTS);
+        if (t.tx().recipients().isEmpty()) return error(Replies.NO_VALID_RECIPIENTS);
+        out.send(Replies.START_DATA);
+        phase = Phase.DATA;
+        connection.readTimeout(settings.limits().dataTimeout());
+        SmtpInput.DataResult data = in.readData(settings.limits().messageSize(), TEXT_LINE_MAX,
+                settings.normalizeBareLineEndings());
+        if (data == null) return false;
+        try {
+            enter(new Greeted(t.helo()));
+            String what = "DATA from <" + t.tx().reversePath() + "> (" + data.size() + " octets)";
+            if (data.tooBig()) return refuse(Replies.MESSAGE_TOO_BIG, what);
+            if (data.longLine()) return refuse(Replies.DATA_LINE_TOO_LONG, what);
+            if (data.bareLineEnding() && !settings.normalizeBareLineEndings()) return refuse(Replies.BARE_LINE_ENDING, what);
+            SessionState inData = new InTransaction(t.helo(), t.tx());
+            SessionState saved = state;
+            state = inData; // the DATA snapshot sees the envelope
+            boolean go = decide(Stage.DATA, Optional.empty(), Optional.of(data.content()), what);
+            state = saved;
+            if (!go) return !closing;
+            return deliver(t, data);
+        } finally {
+            transactionHeaders.clear();
+            phase = Phase.BUSY;
+        }
+    }
+
+    private boolean deliver(InTransaction t, SmtpInput.DataResult data) throws IOException {
+        String id = TransactionId.next();
+        Helo helo = t.helo();
+        String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
+        Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
+                settings.hostname(), id, ZonedDateTime.now(services.clock()));
+        List<String> headers = new ArrayList<>(connectionHeaders);
+        headers.addAll(transactionHeaders);
+        InboundMessage message = new InboundMessage(new Envelope(t.tx().reversePath(), t.tx().recipientList()),
+                t.tx().recipients(), trace, headers, data.content());
+        DeliveryReport report;
+        try {
+            report = services.store().deliver(message);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("delivery of {} failed", id, e);
+            log(id + " == delivery failed, client told to retry: " + e.getMessage());
+            return reply(Replies.STORAGE_ERROR);
+        }
+        log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
+                + " S=" + data.size() + " for " + String.join(" ", t.tx().recipientList())
+                + " (" + report.copies().size() + " copies)");
+        return reply(Replies.queued(id));
+    }
+
+    // ---------------------------------------------------------------- RSET
+
+    private boolean rset(String argument) throws IOException {
+        if (!argument.isEmpty()) return error(Replies.NO_ARGUMENTS);
+        if (state instanceof InTransaction t) enter(new Greeted(t.helo()));
+        transactionHeaders.clear();
+        return reply(Replies.RESET);
+    }
+
+    // ---------------------------------------------------------------- policy
+
+    private boolean closing;
+
+    /**
+     * Asks the policy engine about {@code stage}, serves the delay, remembers headers, and sends
+     * the refusal if there is one. Returns true when the command may proceed.
+     */
+    private boolean decide(Stage stage, Optional<String> recipient, Optional<byte[]> message, String what)
+            throws IOException, InterruptedException {
+        Decision d;
+        try {
+            d = policy.decide(snapshot(stage, recipient, message));
+        } catch (RuntimeException e) {
+            LOG.error("policy failed at {} for [{}]", stage.label(), clientAddress.getHostAddress(), e);
+            d = new Decision(new warden.policy.Verdict.Refuse(Replies.LOCAL_ERROR, false),
+                    java.time.Duration.ZERO, List.of(), List.of());
+        }
+        services.observer().decided(stage, d);
+        if (!d.delay().isZero()) {
+            out.flush();
+            phase = Phase.IDLE; // a tarpitted client may be told 421 by a shutdown
+            services.pause().pause(d.delay());
+            phase = Phase.BUSY;
+        }
+        (stage == Stage.CONNECT || stage == Stage.HELO ? connectionHeaders : transactionHeaders).addAll(d.headers());
+        Optional<Reply> refusal = d.refusal();
+        if (refusal.isEmpty()) return true;
+        if (d.disconnect()) {
+            out.send(refusal.get());
+            log("dropped " + what + ": " + refusal.get());
+            closing = true;
+            return false;
+        }
+        refuse(refusal.get(), what);
+        return false;
+    }
+
+    private SessionSnapshot snapshot(Stage stage, Optional<String> recipient, Optional<byte[]> message) {
+        Optional<Helo> helo = switch (state) {
+            case SessionState.Fresh f -> Optional.empty();
+            case Greeted g -> Optional.of(g.helo());
+            case InTransaction t -> Optional.of(t.helo());
+        };
+        Optional<Transaction> tx = state instanceof InTransaction t ? Optional.of(t.tx()) : Optional.empty();
+        return new SessionSnapshot(stage, clientAddress, clientPort, localAddress, identity,
+                helo.map(Helo::verb), helo.map(Helo::name), Optional.empty(), false, relayClient,
+                tx.map(Transaction::reversePath), tx.map(Transaction::recipientList).orElse(List.of()),
+                recipient, message);
+    }
+
+    private boolean authenticated() {
+        return false;
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    private void enter(SessionState next) {
+        if (LOG.isTraceEnabled()) LOG.trace("[{}] {} -> {}", clientAddress.getHostAddress(), state, next);
+        state = next;
+    }
+
+    private boolean reply(Reply reply) {
+        out.reply(reply);
+        return true;
+    }
+
+    /** A protocol error: counted toward the error limit. */
+    private boolean error(Reply reply) {
+        errors++;
+        out.reply(reply);
+        return true;
+    }
+
+    /** A refusal worth a log line: counted toward the error limit. */
+    private boolean refuse(Reply reply, String what) {
+        log("rejected " + what + ": " + reply);
+        return error(reply);
+    }
+
+    private String who() {
+        String helo = switch (state) {
+            case SessionState.Fresh f -> "";
+            case Greeted g -> g.helo().name();
+            case InTransaction t -> t.helo().name();
+        };
+        String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
+        return "H=" + name + "(" + printable(helo) + ") [" + clientAddress.getHostAddress() + "]";
+    }
+
+    private void log(String event) {
+        String sender = state instanceof InTransaction t ? " F=<" + t.tx().reversePath() + ">" : "";
+        services.log().log(event.contains(" <= ") ? event : who() + sender + " " + event);
+    }
+
+    /** Client text echoed in a reply or a log line: printable ASCII only, at most 100 characters. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder(Math.min(text.length(), 100));
+        for (int i = 0; i < text.length() && b.length() < 100; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+
+    private void quietly(Reply reply) {
+        try {
+            out.send(reply);
+        } catch (IOException ignored) {
+            // the client is gone; nothing to tell
+        }
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Asks the session to end for a graceful shutdown: an idle or tarpitted session is told 421
+     * now; a session receiving DATA finishes its message first and is told 421 at its next command.
+     */
+    void shutdown() {
+        shutdownRequested = true;
+        out.lock().lock();
+        try {
+            if (phase == Phase.IDLE) {
+                out.reply(Replies.shuttingDown(settings.hostname()));
+                try {
+                    out.flush();
+                } catch (IOException ignored) {
+                    // already gone
+                }
+                connection.close();
+                Thread t = thread;
+                if (t != null) t.interrupt();
+            }
+        } finally {
+            out.lock().unlock();
+        }
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    /** Ends the connection now, whatever the session is doing (after the grace period). */
+    void forceClose() {
+        shutdownRequested = true;
+        connection.close();
+        Thread t = thread;
+        if (t != null) t.interrupt();
+    }
+
+    // ---------------------------------------------------------------- parsing
+
+    private record PathAndParams(String path, List<String> params) {}
+
+    /**
+     * Splits {@code FROM:<path> PARAM=VALUE ...}. Tolerates a space after the colon and a path
+     * without brackets, as Postfix does by default; the path itself is checked strictly.
+     */
+    private static Optional<PathAndParams> pathAndParams(String argument, String keyword) {
+        if (!argument.regionMatches(true, 0, keyword, 0, keyword.length())) return Optional.empty();
+        String rest = argument.substring(keyword.length()).stripLeading();
+        if (rest.isEmpty()) return Optional.empty();
+        String path;
+        String params;
+        if (rest.charAt(0) == '<') {
+            int close = closingBracket(rest);
+            if (close < 0) return Optional.empty();
+            path = rest.substring(0, close + 1);
+            params = rest.substring(close + 1);
+            if (!params.isEmpty() && params.charAt(0) != ' ') return Optional.empty();
+        } else {
+            int sp = rest.indexOf(' ');
+            path = "<" + (sp < 0 ? rest : rest.substring(0, sp)) + ">";
+            params = sp < 0 ? "" : rest.substring(sp);
+        }
+        List<String> list = params.isBlank() ? List.of() : List.of(params.strip().split(" +"));
+        return Optional.of(new PathAndParams(path, list));
+    }
+
+    private static int closingBracket(String s) {
+        boolean quoted = false;
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && quoted) { i++; continue; }
+            if (c == '"') quoted = !quoted;
+            else if (c == '>' && !quoted) return i;
+        }
+        return -1;
+    }
+}

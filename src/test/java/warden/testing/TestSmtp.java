@@ -1,0 +1,80 @@
+package warden.testing;
+
+import warden.config.ConfigLoader;
+import warden.config.WardenConfig;
+import warden.delivery.MessageStore;
+import warden.log.MainLog;
+import warden.mail.Reply;
+import warden.policy.PolicyEngine;
+import warden.recipient.RecipientVerdict;
+import warden.recipient.RecipientVerifier;
+import warden.recipient.Route;
+import warden.smtp.SessionObserver;
+import warden.smtp.SessionServices;
+import warden.smtp.SmtpServer;
+import warden.smtp.SmtpSettings;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A Warden SMTP server on an ephemeral loopback port for protocol tests, with its main log
+ * captured. Built from YAML so tests exercise the real configuration path.
+ */
+public final class TestSmtp implements AutoCloseable {
+
+    /** Accepts any address @example.test (to that user's mailbox), refuses the rest with 550 5.1.1. */
+    public static final RecipientVerifier EXAMPLE_TEST = (address, mayRelay) ->
+            address.toLowerCase().endsWith("@example.test")
+                    ? new RecipientVerdict.Accepted(List.of(new Route.Mailbox(address.substring(0, address.indexOf('@')))))
+                    : new RecipientVerdict.Refused(Reply.of(550, "5.1.1", "User unknown"), "unknown user");
+
+    public final SmtpServer server;
+    public final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final MainLog log;
+
+    public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                    UnaryOperator<SmtpSettings> tweak) throws IOException {
+        WardenConfig config = ConfigLoader.parse("hostname: mx.warden.test\n"
+                + (yaml.contains("listen:") ? "" : "listen: [\"127.0.0.1:0\"]\n") + yaml, "test.yaml");
+        log = MainLog.console(new PrintStream(logBytes, true));
+        SessionServices services = new SessionServices(policy, recipients, store, Optional.empty(), log,
+                Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE);
+        server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), services, config.listen());
+        server.start();
+    }
+
+    public TestSmtp(String yaml, MessageStore store) throws IOException {
+        this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity());
+    }
+
+    public InetSocketAddress address() {
+        return server.boundAddresses().get(0);
+    }
+
+    public Dialogue dialogue() throws IOException {
+        return Dialogue.connect(address());
+    }
+
+    /** The main log so far (waits briefly for the background writer). */
+    public String log() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return logBytes.toString();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        log.close();
+    }
+}
