@@ -336,6 +336,11 @@ find_java() {
 start_warden() {
   [ -x "$repo/warden" ] || die "no ./warden launcher in $repo (merge main once 'warden serve' exists, or run with TARGETS=\"sink postfix\")"
   write_warden_config
+  # Builds the jar if needed (outside any timing) and says exactly what is wrong with the
+  # generated config if the lead's format moved on.
+  (cd "$repo" && ./warden config check "$wd_dir/warden.yaml") >"$OUT/warden-config-check.log" 2>&1 \
+    || die "./warden config check rejected the generated config:
+$(cat "$OUT/warden-config-check.log")"
   local jfr=()
   [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$OUT/warden-run$run.jfr")
   # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
