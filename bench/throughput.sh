@@ -33,6 +33,9 @@
 #   SINK_PORT [2530]  POSTFIX_PORT [2525]  WARDEN_PORT [2526]
 #   CELL_TIMEOUT [300]  DELIVERY_TIMEOUT [300]  WARDEN_START_TIMEOUT [180]  (seconds)
 #   KEEP_IMAGE [0]      1 keeps the image file (it is unmounted anyway)
+#   FS [loop]           loop: the journaled ext4 image; tmpfs: the same tree in memory, which
+#                       takes the disk (fsync) out and leaves the CPU cost
+
 #   PROFILE [ ]         jfr: record each Warden run with Java Flight Recorder into
 #                       $OUT/warden-run<N>.jfr (then: jfr view hot-methods <file>)
 set -Eeuo pipefail
@@ -58,6 +61,7 @@ CELL_TIMEOUT=${CELL_TIMEOUT:-300}
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300}
 WARDEN_START_TIMEOUT=${WARDEN_START_TIMEOUT:-180}
 KEEP_IMAGE=${KEEP_IMAGE:-0}
+FS=${FS:-loop}
 PROFILE=${PROFILE:-}
 
 SENDER=sender@bench.test
@@ -138,7 +142,7 @@ cleanup() {
   [ -n "$sink_pid" ] && stop_group sink "$sink_pid"
   [ "$postfix_started" = 1 ] && { say "stopping postfix"; stop_postfix; }
   if [ "$mounted" = 1 ]; then
-    unmount_bench && [ "$KEEP_IMAGE" != 1 ] && rm -f "$IMAGE"
+    unmount_bench && [ "$FS" = loop ] && [ "$KEEP_IMAGE" != 1 ] && rm -f "$IMAGE"
   fi
   exit "$rc"
 }
@@ -157,7 +161,8 @@ reap_leftovers() {
     rm -f "$f"
   done
   if mountpoint -q "$BENCH_DIR"; then
-    losetup -j "$IMAGE" 2>/dev/null | grep -q . \
+    { losetup -j "$IMAGE" 2>/dev/null | grep -q . ||
+      [ "$(findmnt -n -o SOURCE "$BENCH_DIR")" = warden-bench ]; } \
       || die "$BENCH_DIR is mounted but not from $IMAGE: refusing to touch it (set BENCH_DIR)"
     say "unmounting leftover $BENCH_DIR"
     stop_postfix
@@ -176,6 +181,7 @@ check_prerequisites() {
   for t in $VARIANTS; do
     case $t in src-d|src-1|lock|pipe) ;; *) die "unknown variant '$t' in VARIANTS (src-d src-1 lock pipe)";; esac
   done
+  case $FS in loop|tmpfs) ;; *) die "FS must be loop or tmpfs, not '$FS'";; esac
   [[ $RUNS =~ ^[1-9][0-9]*$ && $MESSAGES =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ ]] \
     || die "RUNS and MESSAGES must be positive integers, WARMUP a non-negative one"
   if ! command -v smtp-source >/dev/null || ! command -v postfix >/dev/null; then
@@ -208,6 +214,13 @@ build_smtp_pipe() {
 }
 
 make_filesystem() {
+  mkdir -p "$BENCH_DIR"
+  if [ "$FS" = tmpfs ]; then
+    say "mounting a tmpfs on $BENCH_DIR (FS=tmpfs: no disk, fsync is free)"
+    mount -t tmpfs -o size=6g warden-bench "$BENCH_DIR" || die "mount -t tmpfs on $BENCH_DIR failed"
+    mounted=1
+    return 0
+  fi
   say "making a journaled ext4 image ($IMAGE_SIZE sparse) at $IMAGE, mounted on $BENCH_DIR"
   mkdir -p "$BENCH_DIR" "$(dirname "$IMAGE")"
   rm -f "$IMAGE"
@@ -342,7 +355,7 @@ start_warden() {
     || die "./warden config check rejected the generated config:
 $(cat "$OUT/warden-config-check.log")"
   local jfr=()
-  [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$OUT/warden-run$run.jfr")
+  [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,jdk.FileForce#threshold=0ms,dumponexit=true,filename=$OUT/warden-run$run.jfr")
   # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
   # its process group, so stopping the group also stops a java child.
   (cd "$repo" && exec setsid "${jfr[@]}" ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
@@ -481,7 +494,7 @@ report() {
     }
     END {
       name["sink"] = "smtp-sink"; name["postfix"] = "Postfix"; name["warden"] = "Warden"
-      printf "\n%s messages of %s body bytes over %s sessions per cell; median of %s run(s) (min-max)\n\n", N, SIZE, S, runs
+      printf "\n%s messages of %s body bytes over %s sessions per cell, FS=%s; median of %s run(s) (min-max)\n\n", N, SIZE, S, fsname, runs
       printf "%-10s %-7s %-24s %-24s %5s %15s\n", "server", "variant", "accept msgs/s", "e2e msgs/s (Maildir)", "cpu%", "p50/p99 ms"
       for (i = 1; i <= nk; i++) {
         split(keys[i], kv, SUBSEP)
@@ -505,7 +518,7 @@ report() {
       peak = 0; list = ""
       while ((getline line < rssfile) > 0) { split(line, r, "\t"); list = list " " sprintf("%.0f", r[2] / 1024); if (r[2] + 0 > peak) peak = r[2] + 0 }
       if (peak > 0) printf "Warden peak RSS (VmHWM at the end of each run): %.0f MiB max; per run, MiB:%s\n", peak / 1024, list
-    }' N="$MESSAGES" SIZE="$SIZE" S="$SESSIONS" "$results"
+    }' N="$MESSAGES" SIZE="$SIZE" S="$SESSIONS" fsname="$FS" "$results"
 }
 
 # ---- main
