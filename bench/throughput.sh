@@ -173,7 +173,6 @@ reap_leftovers() {
 # ---- setup
 
 check_prerequisites() {
-  [ "$(id -u)" = 0 ] || die "run as root (it mounts a loop image and may install Postfix)"
   local t
   for t in $TARGETS; do
     case $t in sink|postfix|warden) ;; *) die "unknown target '$t' in TARGETS (sink postfix warden)";; esac
@@ -524,10 +523,11 @@ report() {
 # ---- main
 
 [ "${1:-}" = -h ] || [ "${1:-}" = --help ] && usage
+[ "$(id -u)" = 0 ] || die "run as root (it mounts a loop image and may install Postfix)"
 mkdir -p "$OUT" "$pids"
+reap_leftovers # first: a crashed run's servers would hold the ports checked next
 check_prerequisites
 load_start=$(cut -d' ' -f1 /proc/loadavg)
-reap_leftovers
 build_smtp_pipe
 make_filesystem
 printf 'run\ttarget\tvariant\tmessages\taccept_per_s\te2e_per_s\tcpu_pct\tp50_ms\tp99_ms\n' >"$results"
