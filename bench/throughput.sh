@@ -1,0 +1,570 @@
+#!/usr/bin/env bash
+# throughput.sh - how fast Warden receives mail and delivers it to Maildir, next to Postfix and
+# smtp-sink, measured in ONE run on the same journaled file system.
+#
+# A benchmark, not a test: it prints figures, and fails only when a step fails (a server does
+# not start, a reply is wrong, a message never reaches its Maildir). The method follows
+# /work/shared/notes/perf-anchors.md (sections 3 and 6) so that the figures can be set beside
+# the anchors measured on this machine kind; bench/README.md explains every figure.
+#
+# What it does, in order:
+#   1. installs Postfix (preseeded, non-interactive) if smtp-source is missing; builds
+#      bench/smtp-pipe.c, the pipelining load generator;
+#   2. makes a fresh 8 GiB sparse image, mkfs.ext4 (journaled: the root file system has no
+#      journal, which distorts fsync-heavy figures), loop-mounts it at $BENCH_DIR;
+#   3. starts smtp-sink, a private Postfix instance (config, queue and Maildirs on the image,
+#      virtual(8) to Maildir, loopback only) and `./warden serve --config <generated yaml>`;
+#   4. per run and target: a warm-up that is not counted, then each load variant with a fresh
+#      Maildir, timing accept (the generator's wall time) and end-to-end (until all N files are
+#      in Maildir/new);
+#   5. prints medians per cell, the Warden/Postfix ratio, Warden's peak RSS and the sink's rate;
+#   6. stops everything it started (by PID, `postfix stop`), unmounts, deletes the image,
+#      on success and on failure alike.
+#
+# Everything listens on 127.0.0.1 only. Needs root (mount, apt-get, a vmail user).
+#
+# Environment (defaults in brackets):
+#   RUNS [1]            runs per cell; tables show median (min-max)
+#   MESSAGES [20000]    messages per cell           WARMUP [2000]   uncounted, per target per run
+#   SESSIONS [20]       concurrent sessions         SIZE [5120]     body bytes per message
+#   TARGETS ["sink postfix warden"]                 VARIANTS ["src-d lock pipe"] (also: src-1)
+#   BENCH_DIR [/srv/warden-bench]  IMAGE [/var/tmp/warden-bench.img]  IMAGE_SIZE [8G]
+#   OUT [bench/out]     logs and results.tsv
+#   SINK_PORT [2530]  POSTFIX_PORT [2525]  WARDEN_PORT [2526]
+#   CELL_TIMEOUT [300]  DELIVERY_TIMEOUT [300]  WARDEN_START_TIMEOUT [180]  (seconds)
+#   KEEP_IMAGE [0]      1 keeps the image file (it is unmounted anyway)
+#   FS [loop]           loop: the journaled ext4 image; tmpfs: the same tree in memory, which
+#                       takes the disk (fsync) out and leaves the CPU cost
+
+#   PROFILE [ ]         jfr: record each Warden run with Java Flight Recorder into
+#                       $OUT/warden-run<N>.jfr (then: jfr view hot-methods <file>)
+set -Eeuo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+RUNS=${RUNS:-1}
+MESSAGES=${MESSAGES:-20000}
+WARMUP=${WARMUP:-2000}
+SESSIONS=${SESSIONS:-20}
+SIZE=${SIZE:-5120}
+TARGETS=${TARGETS:-sink postfix warden}
+VARIANTS=${VARIANTS:-src-d lock pipe}
+BENCH_DIR=${BENCH_DIR:-/srv/warden-bench}
+IMAGE=${IMAGE:-/var/tmp/warden-bench.img}
+IMAGE_SIZE=${IMAGE_SIZE:-8G}
+OUT=${OUT:-$repo/bench/out}
+SINK_PORT=${SINK_PORT:-2530}
+POSTFIX_PORT=${POSTFIX_PORT:-2525}
+WARDEN_PORT=${WARDEN_PORT:-2526}
+CELL_TIMEOUT=${CELL_TIMEOUT:-300}
+DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300}
+WARDEN_START_TIMEOUT=${WARDEN_START_TIMEOUT:-180}
+KEEP_IMAGE=${KEEP_IMAGE:-0}
+FS=${FS:-loop}
+PROFILE=${PROFILE:-}
+
+SENDER=sender@bench.test
+RECIPIENT=user@bench.test
+HELO=loadgen.bench.test
+
+pf_etc=$BENCH_DIR/postfix-etc
+pf_spool=$BENCH_DIR/postfix-spool
+pf_maildir=$BENCH_DIR/vhosts/bench.test/user
+wd_dir=$BENCH_DIR/warden
+wd_maildir=$wd_dir/vhosts/user/Maildir
+pids=$OUT/pids
+results=$OUT/results.tsv
+
+sink_pid= warden_pid= warden_java= postfix_started=0 mounted=0
+
+say() { printf '[%(%T)T] %s\n' -1 "$*" >&2; }
+die() { printf '\nthroughput.sh: FAILED: %s\n' "$*" >&2; exit 1; }
+
+on_error() {
+  local rc=$1 line=$2 cmd=$3
+  die "line $line: '$cmd' exited with status $rc"
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
+trap 'exit 130' INT TERM
+trap cleanup EXIT
+
+usage() {
+  sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+}
+
+# ---- processes we start: remembered by PID so that cleanup (and the next run, after a crash)
+# ---- stops exactly those and nothing else.
+
+remember() { printf '%s\n' "$2" >"$pids/$1.pid"; }
+
+# Stops the process group led by pid (we started it with setsid), TERM then KILL.
+stop_group() {
+  local name=$1 pid=$2 i
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || { rm -f "$pids/$name.pid"; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$pids/$name.pid"
+}
+
+stop_postfix() {
+  [ -f "$pf_etc/main.cf" ] || return 0
+  local master_pid i
+  master_pid=$(cat "$pf_spool/pid/master.pid" 2>/dev/null | tr -d ' ' || true)
+  postfix -c "$pf_etc" stop >/dev/null 2>&1 || true
+  # postfix stop signals master and returns; the mount cannot go until its children are gone.
+  for ((i = 0; i < 100; i++)); do
+    [ -n "$master_pid" ] && kill -0 "$master_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  postfix_started=0
+}
+
+unmount_bench() {
+  local i
+  for ((i = 0; i < 30; i++)); do
+    mountpoint -q "$BENCH_DIR" || return 0
+    umount "$BENCH_DIR" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  say "warning: could not unmount $BENCH_DIR (busy: $(fuser -m "$BENCH_DIR" 2>&1 | tr -s ' '))"
+  return 1
+}
+
+cleanup() {
+  local rc=$?
+  trap - ERR INT TERM
+  set +e
+  [ -n "$warden_pid" ] && { say "stopping warden (pid $warden_pid)"; stop_group warden "$warden_pid"; }
+  [ -n "$sink_pid" ] && stop_group sink "$sink_pid"
+  [ "$postfix_started" = 1 ] && { say "stopping postfix"; stop_postfix; }
+  if [ "$mounted" = 1 ]; then
+    unmount_bench && [ "$FS" = loop ] && [ "$KEEP_IMAGE" != 1 ] && rm -f "$IMAGE"
+  fi
+  exit "$rc"
+}
+
+# A run killed with SIGKILL leaves its processes and mount behind: reap them, but only if the
+# PID still runs what we started (PIDs are reused).
+reap_leftovers() {
+  local f name pid
+  for f in "$pids"/*.pid; do
+    [ -e "$f" ] || continue
+    name=$(basename "$f" .pid) pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qE 'smtp-sink|warden|java'; then
+      say "stopping leftover $name (pid $pid) from an earlier run"
+      stop_group "$name" "$pid"
+    fi
+    rm -f "$f"
+  done
+  if mountpoint -q "$BENCH_DIR"; then
+    { losetup -j "$IMAGE" 2>/dev/null | grep -q . ||
+      [ "$(findmnt -n -o SOURCE "$BENCH_DIR")" = warden-bench ]; } \
+      || die "$BENCH_DIR is mounted but not from $IMAGE: refusing to touch it (set BENCH_DIR)"
+    say "unmounting leftover $BENCH_DIR"
+    stop_postfix
+    unmount_bench || die "leftover $BENCH_DIR is busy; stop what uses it (fuser -m $BENCH_DIR)"
+  fi
+}
+
+# ---- setup
+
+check_prerequisites() {
+  local t
+  for t in $TARGETS; do
+    case $t in sink|postfix|warden) ;; *) die "unknown target '$t' in TARGETS (sink postfix warden)";; esac
+  done
+  for t in $VARIANTS; do
+    case $t in src-d|src-1|lock|pipe) ;; *) die "unknown variant '$t' in VARIANTS (src-d src-1 lock pipe)";; esac
+  done
+  case $FS in loop|tmpfs) ;; *) die "FS must be loop or tmpfs, not '$FS'";; esac
+  [[ $RUNS =~ ^[1-9][0-9]*$ && $MESSAGES =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ ]] \
+    || die "RUNS and MESSAGES must be positive integers, WARMUP a non-negative one"
+  if ! command -v smtp-source >/dev/null || ! command -v postfix >/dev/null; then
+    say "installing postfix (Local only, loopback; it provides smtp-source and smtp-sink)"
+    printf '%s\n' 'postfix postfix/main_mailer_type select Local only' \
+      'postfix postfix/mailname string bench.test' | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >"$OUT/apt.log" 2>&1 \
+      || { apt-get update -q >>"$OUT/apt.log" 2>&1 &&
+           DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >>"$OUT/apt.log" 2>&1; } \
+      || die "apt-get install postfix failed; see $OUT/apt.log"
+  fi
+  command -v gcc >/dev/null || die "gcc is needed to build bench/smtp-pipe.c (apt-get install gcc)"
+  for t in mkfs.ext4 losetup mountpoint ss timeout; do
+    command -v "$t" >/dev/null || die "$t not found"
+  done
+  local p
+  for t in $TARGETS; do
+    p=$(port_of "$t")
+    [ -z "$(ss -Hltn "sport = :$p")" ] \
+      || die "port 127.0.0.1:$p for $t is in use; set ${t^^}_PORT to a free port"
+  done
+}
+
+build_smtp_pipe() {
+  if [ ! -x "$OUT/smtp-pipe" ] || [ "$here/smtp-pipe.c" -nt "$OUT/smtp-pipe" ]; then
+    say "building smtp-pipe"
+    gcc -O2 -Wall -pthread -o "$OUT/smtp-pipe" "$here/smtp-pipe.c" -lm \
+      || die "could not compile bench/smtp-pipe.c"
+  fi
+}
+
+make_filesystem() {
+  mkdir -p "$BENCH_DIR"
+  if [ "$FS" = tmpfs ]; then
+    say "mounting a tmpfs on $BENCH_DIR (FS=tmpfs: no disk, fsync is free)"
+    mount -t tmpfs -o size=6g warden-bench "$BENCH_DIR" || die "mount -t tmpfs on $BENCH_DIR failed"
+    mounted=1
+    return 0
+  fi
+  say "making a journaled ext4 image ($IMAGE_SIZE sparse) at $IMAGE, mounted on $BENCH_DIR"
+  mkdir -p "$BENCH_DIR" "$(dirname "$IMAGE")"
+  rm -f "$IMAGE"
+  truncate -s "$IMAGE_SIZE" "$IMAGE"
+  mkfs.ext4 -q -F "$IMAGE" || die "mkfs.ext4 $IMAGE failed"
+  mount -o loop "$IMAGE" "$BENCH_DIR" || die "mount -o loop $IMAGE $BENCH_DIR failed"
+  mounted=1
+  local dev
+  dev=$(findmnt -n -o SOURCE "$BENCH_DIR")
+  grep -q journal "/proc/fs/ext4/${dev#/dev/}/options" \
+    || die "$BENCH_DIR ($dev) has no journal: fsync figures would not compare with the anchors"
+}
+
+port_of() {
+  case $1 in sink) echo "$SINK_PORT";; postfix) echo "$POSTFIX_PORT";; warden) echo "$WARDEN_PORT";; esac
+}
+
+maildir_of() {
+  case $1 in sink) echo "";; postfix) echo "$pf_maildir";; warden) echo "$wd_maildir";; esac
+}
+
+wait_listening() { # name port pid timeout
+  local name=$1 port=$2 pid=$3 deadline=$((SECONDS + $4))
+  until [ -n "$(ss -Hltn "src 127.0.0.1:$port")" ]; do
+    [ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || return 1
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+start_sink() {
+  setsid smtp-sink -u nobody -m 1000 "127.0.0.1:$SINK_PORT" 1024 >"$OUT/smtp-sink.log" 2>&1 &
+  sink_pid=$!
+  remember sink "$sink_pid"
+  wait_listening smtp-sink "$SINK_PORT" "$sink_pid" 10 \
+    || die "smtp-sink did not listen on 127.0.0.1:$SINK_PORT; see $OUT/smtp-sink.log"
+}
+
+# A private Postfix instance: its own config directory, queue and data directory on the image,
+# so the system's /etc/postfix is read but never changed. Configuration as perf-anchors.md §3.
+start_postfix() {
+  local vmail_uid vmail_gid
+  getent group vmail >/dev/null || groupadd -r vmail
+  id vmail >/dev/null 2>&1 || useradd -r -g vmail -M -d /nonexistent -s /usr/sbin/nologin vmail
+  vmail_uid=$(id -u vmail) vmail_gid=$(id -g vmail)
+
+  mkdir -p "$pf_etc" "$pf_spool" "$BENCH_DIR/postfix-data" "$BENCH_DIR/vhosts"
+  chown "$vmail_uid:$vmail_gid" "$BENCH_DIR/vhosts"
+  chown postfix "$BENCH_DIR/postfix-data"
+  cp /usr/share/postfix/main.cf.debian "$pf_etc/main.cf"
+  cp /usr/share/postfix/master.cf.dist "$pf_etc/master.cf"
+  : >"$OUT/postfix.log"
+  postconf -c "$pf_etc" -e \
+    "compatibility_level = 3.6" \
+    "queue_directory = $pf_spool" \
+    "data_directory = $BENCH_DIR/postfix-data" \
+    "myhostname = postfix.bench.test" \
+    "mydomain = bench.test" \
+    "myorigin = \$myhostname" \
+    "mydestination = localhost" \
+    "alias_maps =" "alias_database =" \
+    "inet_interfaces = loopback-only" \
+    "inet_protocols = ipv4" \
+    "mynetworks = 127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128" \
+    "smtpd_relay_restrictions = permit_mynetworks permit_sasl_authenticated defer_unauth_destination" \
+    "smtpd_client_event_limit_exceptions = \$mynetworks" \
+    "maillog_file = $OUT/postfix.log" \
+    "maillog_file_prefixes = /var, /dev/stdout, $OUT" \
+    "virtual_mailbox_domains = bench.test" \
+    "virtual_mailbox_base = $BENCH_DIR/vhosts" \
+    "virtual_mailbox_maps = hash:$pf_etc/vmailbox" \
+    "virtual_uid_maps = static:$vmail_uid" \
+    "virtual_gid_maps = static:$vmail_gid" \
+    "default_transport = error" "relay_transport = error"
+  postconf -c "$pf_etc" -M# smtp/inet
+  postconf -c "$pf_etc" -Me "127.0.0.1:$POSTFIX_PORT/inet=127.0.0.1:$POSTFIX_PORT inet n - n - - smtpd"
+  echo "$RECIPIENT bench.test/user/" >"$pf_etc/vmailbox" # trailing / = Maildir
+  postmap "hash:$pf_etc/vmailbox"
+  # Debian's init script copies resolv.conf, services, NSS libraries into the chroot; do the
+  # same for this instance (postconf reads MAIL_CONFIG).
+  if [ -x /usr/lib/postfix/configure-instance.sh ]; then
+    MAIL_CONFIG=$pf_etc /usr/lib/postfix/configure-instance.sh - >>"$OUT/postfix.log" 2>&1
+  fi
+  postfix -c "$pf_etc" check >>"$OUT/postfix.log" 2>&1 || die "postfix check failed; see $OUT/postfix.log"
+  postfix -c "$pf_etc" start >>"$OUT/postfix.log" 2>&1 || die "postfix start failed; see $OUT/postfix.log"
+  postfix_started=1
+  wait_listening postfix "$POSTFIX_PORT" "" 20 \
+    || die "postfix did not listen on 127.0.0.1:$POSTFIX_PORT; see $OUT/postfix.log"
+}
+
+postfix_queue_empty() {
+  [ -z "$(find "$pf_spool/maildrop" "$pf_spool/incoming" "$pf_spool/active" \
+            "$pf_spool/deferred" -type f -print -quit 2>/dev/null)" ]
+}
+
+write_warden_config() {
+  mkdir -p "$wd_dir/data" "$wd_dir/virtual" "$wd_dir/vhosts"
+  # One file per virtual domain, named after it: "local-part: address".
+  echo "user: user@localhost" >"$wd_dir/virtual/bench.test"
+  cat >"$wd_dir/warden.yaml" <<EOF
+# Generated by bench/throughput.sh for one benchmark run.
+hostname: warden.bench.test
+listen:
+  - "127.0.0.1:$WARDEN_PORT"
+data_dir: $wd_dir/data
+virtual_domains: $wd_dir/virtual
+local_domains:
+  - localhost
+mailbox: $wd_dir/vhosts/{user}/Maildir
+relay_networks:
+  - 127.0.0.0/8
+EOF
+}
+
+# The Java PID (for VmHWM): ./warden may exec java or run it as a child.
+find_java() {
+  local pid=$1 child depth
+  for ((depth = 0; depth < 4; depth++)); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = java ] && { echo "$pid"; return 0; }
+    child=$(pgrep -P "$pid" | head -1) || return 1
+    pid=$child
+  done
+  return 1
+}
+
+start_warden() {
+  [ -x "$repo/warden" ] || die "no ./warden launcher in $repo (merge main once 'warden serve' exists, or run with TARGETS=\"sink postfix\")"
+  write_warden_config
+  # Builds the jar if needed (outside any timing) and says exactly what is wrong with the
+  # generated config if the lead's format moved on.
+  (cd "$repo" && ./warden config check "$wd_dir/warden.yaml") >"$OUT/warden-config-check.log" 2>&1 \
+    || die "./warden config check rejected the generated config:
+$(cat "$OUT/warden-config-check.log")"
+  local jfr=()
+  [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,jdk.FileForce#threshold=0ms,dumponexit=true,filename=$OUT/warden-run$run.jfr")
+  # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
+  # its process group, so stopping the group also stops a java child.
+  (cd "$repo" && exec setsid "${jfr[@]}" ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
+  warden_pid=$!
+  remember warden "$warden_pid"
+  wait_listening warden "$WARDEN_PORT" "$warden_pid" "$WARDEN_START_TIMEOUT" \
+    || die "warden did not listen on 127.0.0.1:$WARDEN_PORT within ${WARDEN_START_TIMEOUT}s; last lines of $OUT/warden.log:
+$(tail -n 20 "$OUT/warden.log")"
+  warden_java=$(find_java "$warden_pid") || warden_java=$warden_pid
+}
+
+stop_warden() {
+  local kb
+  kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$warden_java/status" 2>/dev/null || true)
+  [ -n "$kb" ] && printf '%s\t%s\n' "$run" "$kb" >>"$OUT/warden-rss.tsv"
+  stop_group warden "$warden_pid"
+  warden_pid= warden_java=
+}
+
+# ---- measuring
+
+cpu_ticks() { # prints "busy total" jiffies over all CPUs
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+count_files() { # entries in a directory, without . and ..
+  local n
+  n=$(ls -f "$1" 2>/dev/null | wc -l) || true
+  echo $((n > 2 ? n - 2 : 0))
+}
+
+fresh_maildir() { # target
+  local dir
+  dir=$(maildir_of "$1")
+  [ -n "$dir" ] || return 0
+  rm -rf "$dir"
+  mkdir -p "$dir/new" "$dir/cur" "$dir/tmp"
+  [ "$1" = postfix ] && chown -R vmail:vmail "$(dirname "$dir")"
+  return 0
+}
+
+generator() { # variant port count -> command line in the array gen
+  local variant=$1 port=$2 n=$3
+  case $variant in
+    src-d) gen=(smtp-source -d -s "$SESSIONS" -m "$n" -l "$SIZE" -f "$SENDER" -t "$RECIPIENT" -M "$HELO" "127.0.0.1:$port");;
+    src-1) gen=(smtp-source -s "$SESSIONS" -m "$n" -l "$SIZE" -f "$SENDER" -t "$RECIPIENT" -M "$HELO" "127.0.0.1:$port");;
+    lock) gen=("$OUT/smtp-pipe" -s "$SESSIONS" -m "$n" -l "$SIZE" -f "$SENDER" -t "$RECIPIENT" -M "$HELO" "127.0.0.1:$port");;
+    pipe) gen=("$OUT/smtp-pipe" -P -s "$SESSIONS" -m "$n" -l "$SIZE" -f "$SENDER" -t "$RECIPIENT" -M "$HELO" "127.0.0.1:$port");;
+  esac
+}
+
+# One cell: fresh Maildir, empty queue, send n messages, wait until n files are in Maildir/new.
+# With record=1 appends a line to results.tsv.
+run_cell() { # target variant n record
+  local target=$1 variant=$2 n=$3 record=$4
+  local port maildir out t0 t1 t2 c0 c1 have deadline first size
+  port=$(port_of "$target") maildir=$(maildir_of "$target")
+  if [ "$target" = postfix ]; then
+    deadline=$((SECONDS + DELIVERY_TIMEOUT))
+    until postfix_queue_empty; do
+      ((SECONDS < deadline)) || die "postfix queue not empty after ${DELIVERY_TIMEOUT}s (see $OUT/postfix.log)"
+      sleep 0.2
+    done
+  fi
+  fresh_maildir "$target"
+  generator "$variant" "$port" "$n"
+  sync; sleep 0.5 # start every cell from the same state: no dirty pages of the last one
+  c0=$(cpu_ticks)
+  t0=$EPOCHREALTIME
+  out=$(timeout "$CELL_TIMEOUT" "${gen[@]}" 2>"$OUT/generator.err") \
+    || die "$target/$variant: '${gen[*]}' failed (status $?):
+$(cat "$OUT/generator.err")
+$out"
+  t1=$EPOCHREALTIME
+  t2=
+  if [ -n "$maildir" ]; then
+    deadline=$((SECONDS + DELIVERY_TIMEOUT))
+    while have=$(count_files "$maildir/new"); ((have < n)); do
+      ((SECONDS < deadline)) || die "$target/$variant: only $have of $n messages reached $maildir/new after ${DELIVERY_TIMEOUT}s"
+      sleep 0.05
+    done
+    t2=$EPOCHREALTIME
+    ((have == n)) || die "$target/$variant: $have files in $maildir/new for $n messages sent"
+    first=$(find "$maildir/new" -type f -print -quit)
+    size=$(stat -c %s "$first")
+    ((size >= SIZE)) || die "$target/$variant: $first has $size bytes, fewer than the $SIZE sent"
+  fi
+  c1=$(cpu_ticks)
+  [ "$record" = 1 ] || return 0
+  # shellcheck disable=SC2086
+  awk -v run="$run" -v target="$target" -v variant="$variant" -v n="$n" \
+      -v t0="$t0" -v t1="$t1" -v t2="$t2" -v c0="$c0" -v c1="$c1" -v out="$out" '
+    BEGIN {
+      split(c0, a, " "); split(c1, b, " ")
+      cpu = (b[2] > a[2]) ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
+      accept = n / (t1 - t0)
+      e2e = (t2 == "") ? "-" : sprintf("%.0f", n / (t2 - t0))
+      p50 = "-"; p99 = "-"
+      if (match(out, /p50_ms=[0-9.]+/)) p50 = substr(out, RSTART + 7, RLENGTH - 7)
+      if (match(out, /p99_ms=[0-9.]+/)) p99 = substr(out, RSTART + 7, RLENGTH - 7)
+      printf "%s\t%s\t%s\t%d\t%.0f\t%s\t%.0f\t%s\t%s\n", run, target, variant, n, accept, e2e, cpu, p50, p99
+    }' | tee -a "$results" | awk -F'\t' '{ printf "    %-8s %-6s accept %6s/s  e2e %6s/s  cpu %3s%%  p50/p99 %s/%s ms\n", $2, $3, $5, $6, $7, $8, $9 }' >&2
+}
+
+# Rotates a list by k places, so that each run starts with a different variant.
+rotate() { # k words...
+  local k=$1; shift
+  local -a a=("$@")
+  local i n=${#a[@]}
+  for ((i = 0; i < n; i++)); do printf '%s ' "${a[(i + k) % n]}"; done
+}
+
+# ---- report
+
+report() {
+  awk -F'\t' -v runs="$RUNS" -v rssfile="$OUT/warden-rss.tsv" '
+    function sortn(arr, n,    i, j, t) {
+      for (i = 2; i <= n; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
+    }
+    function median(list,    arr, n) {
+      n = split(list, arr, " "); if (n == 0 || list == "" || arr[1] == "-") return "-"
+      sortn(arr, n)
+      return (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+    }
+    function cell(list,    arr, n, m) {
+      m = median(list); if (m == "-") return "-"
+      n = split(list, arr, " "); sortn(arr, n)
+      return n > 1 ? sprintf("%.0f (%.0f-%.0f)", m, arr[1], arr[n]) : sprintf("%.0f", m)
+    }
+    $1 == "run" { next }
+    {
+      k = $2 SUBSEP $3
+      if (!(k in seen)) { seen[k] = 1; keys[++nk] = k }
+      acc[k] = acc[k] " " $5; e2e[k] = e2e[k] " " $6; cpu[k] = cpu[k] " " $7
+      p50[k] = p50[k] " " $8; p99[k] = p99[k] " " $9
+    }
+    END {
+      name["sink"] = "smtp-sink"; name["postfix"] = "Postfix"; name["warden"] = "Warden"
+      printf "\n%s messages of %s body bytes over %s sessions per cell, FS=%s; median of %s run(s) (min-max)\n\n", N, SIZE, S, fsname, runs
+      printf "%-10s %-7s %-24s %-24s %5s %15s\n", "server", "variant", "accept msgs/s", "e2e msgs/s (Maildir)", "cpu%", "p50/p99 ms"
+      for (i = 1; i <= nk; i++) {
+        split(keys[i], kv, SUBSEP)
+        lat = (median(p50[keys[i]]) == "-") ? "" : sprintf("%.2f/%.2f", median(p50[keys[i]]), median(p99[keys[i]]))
+        printf "%-10s %-7s %-24s %-24s %5.0f %15s\n", name[kv[1]], kv[2], cell(acc[keys[i]]), cell(e2e[keys[i]]), median(cpu[keys[i]]), lat
+      }
+      printf "\n"
+      for (i = 1; i <= nk; i++) {
+        split(keys[i], kv, SUBSEP)
+        if (kv[1] != "warden") continue
+        pk = "postfix" SUBSEP kv[2]
+        if (!(pk in seen)) continue
+        w = median(e2e[keys[i]]); p = median(e2e[pk])
+        if (w != "-" && p != "-" && p > 0)
+          printf "Warden/Postfix e2e, %-6s %5.2fx   (Warden %.0f/s, Postfix %.0f/s)\n", kv[2], w / p, w, p
+      }
+      for (i = 1; i <= nk; i++) {
+        split(keys[i], kv, SUBSEP)
+        if (kv[1] == "sink") printf "smtp-sink (generator ceiling), %-6s %.0f msgs/s\n", kv[2], median(acc[keys[i]])
+      }
+      peak = 0; list = ""
+      while ((getline line < rssfile) > 0) { split(line, r, "\t"); list = list " " sprintf("%.0f", r[2] / 1024); if (r[2] + 0 > peak) peak = r[2] + 0 }
+      if (peak > 0) printf "Warden peak RSS (VmHWM at the end of each run): %.0f MiB max; per run, MiB:%s\n", peak / 1024, list
+    }' N="$MESSAGES" SIZE="$SIZE" S="$SESSIONS" fsname="$FS" "$results"
+}
+
+# ---- main
+
+[ "${1:-}" = -h ] || [ "${1:-}" = --help ] && usage
+[ "$(id -u)" = 0 ] || die "run as root (it mounts a loop image and may install Postfix)"
+mkdir -p "$OUT" "$pids"
+reap_leftovers # first: a crashed run's servers would hold the ports checked next
+check_prerequisites
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+build_smtp_pipe
+make_filesystem
+printf 'run\ttarget\tvariant\tmessages\taccept_per_s\te2e_per_s\tcpu_pct\tp50_ms\tp99_ms\n' >"$results"
+: >"$OUT/warden-rss.tsv"
+: >"$OUT/warden.log"
+
+run=0
+for t in $TARGETS; do
+  case $t in
+    sink) start_sink;;
+    postfix) say "starting a private postfix instance on 127.0.0.1:$POSTFIX_PORT"; start_postfix;;
+  esac
+done
+
+for ((run = 1; run <= RUNS; run++)); do
+  # shellcheck disable=SC2086
+  order=$(rotate $((run - 1)) $VARIANTS)
+  for t in $TARGETS; do
+    if [ "$t" = warden ]; then
+      say "run $run: starting warden on 127.0.0.1:$WARDEN_PORT (a fresh JVM each run)"
+      start_warden
+    fi
+    if ((WARMUP > 0)); then
+      say "run $run: $t warm-up, $WARMUP messages (not counted)"
+      run_cell "$t" src-d "$WARMUP" 0
+    fi
+    for v in $order; do
+      say "run $run: $t $v, $MESSAGES messages"
+      run_cell "$t" "$v" "$MESSAGES" 1
+    done
+    [ "$t" = warden ] && stop_warden
+  done
+done
+
+report | tee "$OUT/report.txt"
+load_end=$(cut -d' ' -f1 /proc/loadavg)
+printf 'Load average (1 min) at start %s, at end %s on %s CPUs%s\n' "$load_start" "$load_end" "$(nproc)" \
+  "$(awk -v a="$load_start" -v b="$load_end" -v c="$(nproc)" 'BEGIN { if (a > c || b > c) print ": other work competed for the CPUs, so these figures do not compare with the anchors; compare servers only within this run" }')" \
+  | tee -a "$OUT/report.txt"
+say "results: $results, report: $OUT/report.txt, logs in $OUT"
