@@ -119,8 +119,11 @@ public final class DnsLists {
             Thread.currentThread().interrupt();
             problems.add("lookups interrupted");
         } finally {
-            // Lookups still running are abandoned, not waited for: their answers are no longer needed.
-            threads.shutdownNow();
+            // Lookups still running are abandoned, not waited for: their answers are no longer
+            // needed. Not interrupted either: the resolver shares a question in flight between
+            // callers (and caches its answer), so an interrupt here would fail another
+            // connection's lookup of the same name. They end by the resolver's timeout at worst.
+            threads.shutdown();
         }
         found.sort(Comparator.comparingInt(l -> lists.indexOf(l.list())));
         return found;

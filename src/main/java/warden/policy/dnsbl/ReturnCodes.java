@@ -118,8 +118,21 @@ public final class ReturnCodes {
 
     /** {@code a.b.c.d} where each octet is a number or a Postfix {@code [x;y..z]} set. */
     private static IntPredicate octets(String f) {
-        String[] parts = f.split("\\.", -1);
-        if (parts.length != 4) throw new IllegalArgumentException("not four octets");
+        // split at the dots outside brackets: "127.0.0.[2..11]" is four octets
+        List<String> parts = new ArrayList<>();
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < f.length(); i++) {
+            char c = f.charAt(i);
+            if (c == '[') depth++;
+            else if (c == ']') depth--;
+            else if (c == '.' && depth == 0) {
+                parts.add(f.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(f.substring(start));
+        if (parts.size() != 4) throw new IllegalArgumentException("not four octets");
         List<IntPredicate> octet = new ArrayList<>();
         for (String p : parts) {
             if (p.startsWith("[") && p.endsWith("]")) {
