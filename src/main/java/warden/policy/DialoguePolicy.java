@@ -401,11 +401,13 @@ public final class DialoguePolicy implements PolicyEngine {
             String triplet = "<" + sender + "> -> <" + recipient + ">" + (record ? "" : " (peeked, nothing recorded)");
             return switch (r) {
                 case GreylistResult.Pass p -> {
-                    if (stage == Stage.RCPT) greylistPassed.merge(recipient, p.delayed(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    // Only the message that was held back is marked; later mail of a white triplet was not delayed.
+                    Duration delayed = p.promoted() ? p.delayed() : Duration.ZERO;
+                    if (stage == Stage.RCPT) greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
                     String why = p.byNetwork() ? "the client's network is whitelisted"
-                            : p.delayed().isPositive() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
-                    yield with(d, Finding.Outcome.PASS, triplet + " " + why,
-                            stage == Stage.DATA ? p.header().stream().toList() : List.of());
+                            : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
+                    yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
+                            ? new GreylistResult.Pass(delayed, false, false).header().stream().toList() : List.of());
                 }
                 case GreylistResult.Grey g -> refuse(d, stage, report, Finding.Outcome.FAIL, "greylisted " + triplet
                         + ", retry in " + g.retryAfter().toSeconds() + "s", g.refusal());
