@@ -23,6 +23,12 @@ public record DnsListReport(Optional<Listing> whitelisted, List<Listing> listing
         problems = List.copyOf(problems);
     }
 
+    /** Why the DNSBL checks do not apply to the client {@code ip}, if they do not: no list, or a whitelist listing. */
+    public Optional<String> exemption(String ip) {
+        if (asked == 0) return Optional.of("no DNS blacklist is configured");
+        return whitelisted.map(w -> ip + " is whitelisted by " + w);
+    }
+
     /** Whether the score reached the threshold. */
     public boolean reached() { return whitelisted.isEmpty() && score >= threshold; }
 

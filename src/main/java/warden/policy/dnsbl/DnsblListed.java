@@ -49,8 +49,8 @@ public record DnsblListed(Supplier<DnsListReport> report) implements Check {
     public Finding check(SessionSnapshot s) {
         DnsListReport r = report.get();
         String ip = s.clientAddress().getHostAddress();
-        if (r.asked() == 0) return skip("no DNS blacklist is configured");
-        if (r.whitelisted().isPresent()) return skip(ip + " is whitelisted by " + r.whitelisted().get());
+        Optional<String> exempt = r.exemption(ip);
+        if (exempt.isPresent()) return skip(exempt.get());
         if (r.reached()) return fail(ip + " is blacklisted by " + r.zones() + " (score " + r.score() + " of " + r.threshold() + ")");
         return pass(r.listings().isEmpty() ? ip + " is not listed by " + r.asked() + " DNS blacklist(s)"
                 : ip + " is listed by " + r.zones() + ", below the threshold (score " + r.score() + " of " + r.threshold() + ")");

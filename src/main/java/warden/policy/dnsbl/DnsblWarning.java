@@ -32,8 +32,8 @@ public record DnsblWarning(Supplier<DnsListReport> report) implements Check {
     public Finding check(SessionSnapshot s) {
         DnsListReport r = report.get();
         String ip = s.clientAddress().getHostAddress();
-        if (r.asked() == 0) return skip("no DNS blacklist is configured");
-        if (r.whitelisted().isPresent()) return skip(ip + " is whitelisted by " + r.whitelisted().get());
+        Optional<String> exempt = r.exemption(ip);
+        if (exempt.isPresent()) return skip(exempt.get());
         if (r.warned()) return fail(ip + " is blacklisted by " + r.zones());
         return pass(r.reached() ? ip + " is over the threshold (see dnsbl-listed)" : ip + " is not listed");
     }
