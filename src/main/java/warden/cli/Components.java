@@ -5,11 +5,17 @@ import warden.config.WardenConfig;
 import warden.delivery.LocalStore;
 import warden.dns.DnsjavaResolver;
 import warden.dns.Resolver;
+import warden.greylist.Greylist;
+import warden.greylist.GreylistStore;
+import warden.greylist.GreylistStores;
 import warden.log.MainLog;
 import warden.policy.DialoguePolicy;
+import warden.policy.FrontLines;
 import warden.policy.OwnIdentity;
 import warden.policy.PolicyEngine;
 import warden.policy.PolicySettings;
+import warden.policy.bounce.BounceRecipients;
+import warden.policy.dnsbl.DnsLists;
 import warden.recipient.DomainRouter;
 import warden.smtp.SessionObserver;
 import warden.smtp.SessionServices;
@@ -23,8 +29,13 @@ import java.util.Optional;
 
 /**
  * Wires Warden's parts from a configuration: the one place where the resolver, the recipient
- * router, the store, the main log and the policy engine are made, so that {@code serve},
- * {@code simulate} and {@code config check} all get the same ones.
+ * router, the store, the main log, the greylist store, the DNS lists and the policy engine are
+ * made, so that {@code serve}, {@code simulate} and {@code config check} all get the same ones.
+ *
+ * <p>The greylist store ({@code greylist.store}) is opened here and closed by {@link #close()}.
+ * A store that cannot be opened at start is logged and greylisting is off until a restart:
+ * greylisting fails open, as a store outage later does. {@code simulate} only peeks at the
+ * greylist, so that trying a dialogue leaves no triplet behind.
  */
 public final class Components implements AutoCloseable {
 
@@ -36,8 +47,10 @@ public final class Components implements AutoCloseable {
     public final OwnIdentity us;
     public final PolicySettings policySettings;
     public final PolicyEngine policy;
+    /** The greylist store, when greylisting is enabled and the store could be opened. */
+    public final Optional<GreylistStore> greylistStore;
 
-    private Components(WardenConfig config, MainLog log, Clock clock) {
+    private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
         this.clock = clock;
         this.log = log;
@@ -46,18 +59,45 @@ public final class Components implements AutoCloseable {
         this.recipients = new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains(), clock);
         this.us = new OwnIdentity(List.of(config.hostname()), recipients::isOurDomain, interfaceAddresses());
         this.policySettings = config.policy().settings(us);
-        this.policy = new DialoguePolicy(policySettings, resolver, log::log);
+        this.greylistStore = openGreylistStore(config, clock, log);
+        FrontLines lines = FrontLines.none(resolver)
+                .withDnsLists(new DnsLists(config.dnsLists().threshold(), config.dnsLists().blacklists(),
+                        config.dnsLists().whitelists(), resolver, log::log))
+                .withMaxReceivedHeaders(config.maxReceivedHeaders());
+        if (greylistStore.isPresent()) {
+            lines = lines.withGreylist(new Greylist(greylistStore.get(), config.greylist().settings(), clock), recordGreylist);
+        }
+        if (config.bounceRecipients().isPresent()) {
+            lines = lines.withBounceRecipients(new BounceRecipients(config.bounceRecipients().get(), log::log));
+        }
+        this.policy = new DialoguePolicy(policySettings, resolver, log::log, lines);
+    }
+
+    private static Optional<GreylistStore> openGreylistStore(WardenConfig config, Clock clock, MainLog log) {
+        if (!config.greylist().enabled()) return Optional.empty();
+        try {
+            return Optional.of(GreylistStores.open(config.greylist().store(), config.dataDir(), clock));
+        } catch (RuntimeException e) {
+            log.log("greylisting is OFF: the greylist store " + config.greylist().store() + " cannot be opened ("
+                    + e.getMessage() + "); fix greylist.store or data_dir and restart");
+            return Optional.empty();
+        }
     }
 
     /** Components for the server: the main log goes to {@code data_dir/log/mainlog} and to {@code console}. */
     public static Components forServer(WardenConfig config, PrintStream console) throws IOException {
-        Clock clock = Clock.systemDefaultZone();
-        return new Components(config, new MainLog(config.dataDir().resolve("log").resolve("mainlog"), console, clock), clock);
+        return forServer(config, console, Clock.systemDefaultZone());
+    }
+
+    /** Components for the server with the given clock (tests move it to pass the greylist). */
+    public static Components forServer(WardenConfig config, PrintStream console, Clock clock) throws IOException {
+        return new Components(config, new MainLog(config.dataDir().resolve("log").resolve("mainlog"), console, clock),
+                clock, true);
     }
 
     /** Components for a tool that logs only to {@code console} (or nowhere). */
     public static Components forTool(WardenConfig config, PrintStream console) {
-        return new Components(config, MainLog.console(console), Clock.systemDefaultZone());
+        return new Components(config, MainLog.console(console), Clock.systemDefaultZone(), false);
     }
 
     /** The durable store: Maildirs from the {@code mailbox} template, remote mail to {@code data_dir/spool}. */
@@ -89,15 +129,23 @@ public final class Components implements AutoCloseable {
         return config.dataDir().resolve("spool");
     }
 
-    /** Problems in the files the configuration names (virtual-domain files), for {@code config check}. */
+    /** Problems in the files the configuration names (virtual-domain and bounce-recipient files), for {@code config check}. */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
-        return new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains()).validate().stream()
-                .map(p -> new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix()))
-                .toList();
+        List<warden.recipient.Problem> problems = new java.util.ArrayList<>(
+                new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains()).validate());
+        config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
+        return problems.stream().map(p -> new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())).toList();
     }
 
     @Override
     public void close() {
+        greylistStore.ifPresent(store -> {
+            try {
+                store.close();
+            } catch (Exception e) {
+                log.log("greylist store did not close cleanly: " + e.getMessage());
+            }
+        });
         log.close();
     }
 }

@@ -40,7 +40,12 @@ public final class ServeCommand implements Callable<Integer> {
 
     /** Starts Warden as {@code serve} does; closing the result is the graceful shutdown. */
     public static Running start(WardenConfig c, java.io.PrintStream console) throws java.io.IOException {
-        Components components = Components.forServer(c, console);
+        return start(c, console, java.time.Clock.systemDefaultZone());
+    }
+
+    /** As {@link #start(WardenConfig, java.io.PrintStream)}, with a clock (tests move it past the greylist delay). */
+    public static Running start(WardenConfig c, java.io.PrintStream console, java.time.Clock clock) throws java.io.IOException {
+        Components components = Components.forServer(c, console, clock);
         Components.validateFiles(c).forEach(p -> LOG.warn("{}", p));
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
                 components.services(components.store(), SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());

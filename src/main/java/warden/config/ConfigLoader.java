@@ -70,10 +70,13 @@ public final class ConfigLoader {
         WardenConfig.Greylisting greylist = greylist(top.section("greylist"));
         java.util.Optional<Path> whitelistHosts = java.util.Optional.ofNullable(top.path("whitelist_hosts", null));
         WardenConfig.Policy policy = policy(top.section("policy"), top.section("checks"), whitelistHosts);
+        WardenConfig.DnsLists dnsLists = dnsLists(top.section("dnsbl"), top.section("dnswl"));
+        java.util.Optional<Path> bounceRecipients = java.util.Optional.ofNullable(top.path("bounce_recipients", null));
+        int maxReceived = top.integer("max_received_headers", warden.policy.content.MailLoop.DEFAULT_LIMIT, 1, 1000);
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare, greylist, policy);
+                relayNetworks, mailbox, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived);
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {
@@ -213,6 +216,59 @@ public final class ConfigLoader {
         }
         s.finish();
         return new WardenConfig.Greylisting(enabled, settings, store);
+    }
+
+    private static WardenConfig.DnsLists dnsLists(Section bl, Section wl) {
+        int threshold = bl.integer("threshold", warden.policy.dnsbl.DnsLists.DEFAULT_THRESHOLD, 1, 100);
+        List<warden.policy.dnsbl.DnsList> blacklists = dnsListItems(bl, true);
+        List<warden.policy.dnsbl.DnsList> whitelists = dnsListItems(wl, false);
+        bl.finish();
+        wl.finish();
+        return new WardenConfig.DnsLists(threshold, blacklists, whitelists);
+    }
+
+    /**
+     * {@code lists:} items: a zone in postscreen's short form ({@code zen.spamhaus.org=127.0.0.[2..11]*2})
+     * or a map {@code {zone, weight, codes}}; whitelists take no weight (any listing exempts).
+     */
+    private static List<warden.policy.dnsbl.DnsList> dnsListItems(Section s, boolean weighted) {
+        var node = s.node("lists");
+        if (node.isEmpty()) return List.of();
+        String example = weighted ? "{zone: zen.spamhaus.org, weight: 1, codes: [\"127.0.0.[2..11]\"]}"
+                : "{zone: list.dnswl.org, codes: [\"127.0.[0..255].[1..3]\"]}";
+        if (!(node.get() instanceof ConfigNode.Sequence seq)) {
+            s.problem("lists", node.get().line(), "must be a list, not " + node.get().kind(), "write one '- zone' or '- " + example + "' per line");
+            return List.of();
+        }
+        List<warden.policy.dnsbl.DnsList> out = new ArrayList<>();
+        for (ConfigNode item : seq.items()) {
+            try {
+                switch (item) {
+                    case ConfigNode.Scalar sc when sc.text() != null -> {
+                        var list = warden.policy.dnsbl.DnsList.parse(sc.text());
+                        if (!weighted && list.weight() != 1) throw new IllegalArgumentException("a whitelist has no weight: any listing exempts");
+                        out.add(list);
+                    }
+                    case ConfigNode.Mapping m -> {
+                        List<ConfigProblem> own = new ArrayList<>();
+                        Section it = new Section(s.file(), s.path("lists[]"), m, own);
+                        String zone = it.optionalString("zone").orElse(null);
+                        int weight = weighted ? it.integer("weight", 1, 1, 100) : 1;
+                        List<String> codes = it.list("codes", List.of(), "a code (127.0.0.2), a range (127.0.0.2-127.0.0.11),"
+                                + " an octet pattern (127.0.0.[2..11]) or a mask (&0.0.0.4)", t -> t);
+                        it.finish();
+                        for (ConfigProblem p : own) s.problem("lists[]." + p.key().substring(p.key().lastIndexOf('.') + 1), p.line(), p.message(), p.fix());
+                        if (!own.isEmpty()) continue;
+                        if (zone == null) throw new IllegalArgumentException("an item needs 'zone'");
+                        out.add(new warden.policy.dnsbl.DnsList(zone, weight, warden.policy.dnsbl.ReturnCodes.parse(codes)));
+                    }
+                    default -> throw new IllegalArgumentException("each item must be a zone or a map, not " + item.kind());
+                }
+            } catch (IllegalArgumentException e) {
+                s.problem("lists", item.line(), e.getMessage(), "write '- zen.spamhaus.org' or '- " + example + "'");
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static WardenConfig.Dns dns(Section s) {

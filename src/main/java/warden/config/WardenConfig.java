@@ -26,6 +26,9 @@ import java.util.Set;
  * @param bareLineEndings what to do with bare CR or LF inside DATA
  * @param greylist greylisting: on or off, the rules, and where the triplets are kept
  * @param policy the SMTP-dialogue policy: mode, where refusals are given, per-check actions
+ * @param dnsLists the DNS blacklists, their threshold, and the DNS whitelists
+ * @param bounceRecipients the directory of per-domain bounce-recipient files, if any
+ * @param maxReceivedHeaders how many Received: headers a message may arrive with (mail-loop)
  */
 public record WardenConfig(
         String source,
@@ -41,7 +44,10 @@ public record WardenConfig(
         Dns dns,
         BareLineEndings bareLineEndings,
         Greylisting greylist,
-        Policy policy) {
+        Policy policy,
+        DnsLists dnsLists,
+        java.util.Optional<Path> bounceRecipients,
+        int maxReceivedHeaders) {
 
     public WardenConfig {
         listen = List.copyOf(listen);
@@ -132,6 +138,21 @@ public record WardenConfig(
             if (whitelistHosts.isPresent()) s = s.withWhitelist(whitelistHosts.get());
             for (var e : checks.entrySet()) s = s.withCheck(e.getKey(), e.getValue());
             return s;
+        }
+    }
+
+    /**
+     * The {@code dnsbl:} and {@code dnswl:} settings.
+     *
+     * @param threshold the score at which a client is refused ({@code dnsbl.threshold})
+     * @param blacklists {@code dnsbl.lists}, in order
+     * @param whitelists {@code dnswl.lists}
+     */
+    public record DnsLists(int threshold, List<warden.policy.dnsbl.DnsList> blacklists,
+                           List<warden.policy.dnsbl.DnsList> whitelists) {
+        public DnsLists {
+            blacklists = List.copyOf(blacklists);
+            whitelists = List.copyOf(whitelists);
         }
     }
 

@@ -1,5 +1,9 @@
 package warden.policy;
 
+import warden.mail.Reply;
+
+import java.util.Optional;
+
 /**
  * One policy check: a small pure function from what is known about a session to a {@link Finding}.
  *
@@ -23,6 +27,19 @@ public interface Check {
 
     /** Looks at the snapshot and says what it saw. */
     Finding check(SessionSnapshot snapshot);
+
+    /**
+     * The reply refusing with this check's own words, for a FAIL finding whose action refuses
+     * ({@code permanent}: deny or drop; otherwise defer). Empty: the engine's standard reply
+     * (550 5.7.1 or 450 4.7.1 with the finding's reason).
+     */
+    default Optional<Reply> refusal(Finding failed, boolean permanent) { return Optional.empty(); }
+
+    /**
+     * The header line a FAIL finding of this check puts on the message when its action is
+     * {@code header}. Empty: the engine's standard {@code X-Helo-Check:} line.
+     */
+    default Optional<String> header(Finding failed) { return Optional.empty(); }
 
     /** A PASS finding of this check. */
     default Finding pass(String reason) { return new Finding(name(), Finding.Outcome.PASS, oneLine(reason)); }

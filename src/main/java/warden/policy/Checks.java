@@ -1,9 +1,15 @@
 package warden.policy;
 
 import warden.dns.Resolver;
+import warden.policy.bounce.BogusBounce;
+import warden.policy.bounce.BounceRecipients;
 import warden.policy.client.ClientNoPtr;
 import warden.policy.client.ClientPtrUnconfirmed;
 import warden.policy.client.EarlyTalker;
+import warden.policy.content.HeaderSyntax;
+import warden.policy.content.MailLoop;
+import warden.policy.dnsbl.DnsblListed;
+import warden.policy.dnsbl.DnsblWarning;
 import warden.policy.helo.HeloAddressLiteral;
 import warden.policy.helo.HeloBadDots;
 import warden.policy.helo.HeloBareIp;
@@ -22,7 +28,9 @@ import warden.policy.helo.HeloSyntax;
 import warden.policy.helo.HeloUnresolvable;
 import warden.policy.helo.HeloUnverified;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The catalogue of checks: their names (for validating {@code checks.<name>} keys) and the
@@ -41,11 +49,26 @@ public final class Checks {
             HeloOurAddress.NAME, HeloOurHostname.NAME, HeloOurDomain.NAME, HeloOurSubdomain.NAME,
             HeloBogusName.NAME, HeloNotFqdn.NAME, HeloBadDots.NAME, HeloEmbeddedIp.NAME,
             HeloUnresolvable.NAME, HeloUnverified.NAME, HeloResolvesToUs.NAME,
-            HeloMissing.NAME);
+            HeloMissing.NAME,
+            BogusBounce.NAME, DnsblListed.NAME, DnsblWarning.NAME,
+            HeaderSyntax.NAME, MailLoop.NAME);
 
     private Checks() {}
 
-    /** Every check that runs at a stage, in {@link #NAMES} order. */
+    /**
+     * The checks shared by all connections, in {@link #NAMES} order: the HELO and client checks,
+     * {@code bogus-bounce} when there are bounce-recipient files, and the DATA checks. The DNSBL
+     * checks are made per connection by the engine (they remember the connection's lookups).
+     */
+    public static List<Check> all(Resolver resolver, OwnIdentity us, Optional<BounceRecipients> bounces, int maxReceivedHeaders) {
+        List<Check> checks = new ArrayList<>(all(resolver, us));
+        bounces.ifPresent(b -> checks.add(new BogusBounce(b)));
+        checks.add(new HeaderSyntax());
+        checks.add(new MailLoop(maxReceivedHeaders));
+        return List.copyOf(checks);
+    }
+
+    /** The HELO and client checks, in {@link #NAMES} order. */
     public static List<Check> all(Resolver resolver, OwnIdentity us) {
         return List.of(
                 new ClientNoPtr(), new ClientPtrUnconfirmed(),

@@ -2,15 +2,24 @@ package warden.policy;
 
 import warden.dns.ClientIdentity;
 import warden.dns.Resolver;
+import warden.greylist.Greylist;
+import warden.greylist.GreylistResult;
 import warden.mail.Reply;
 import warden.policy.client.EarlyTalker;
+import warden.policy.content.MailLoop;
+import warden.policy.dnsbl.DnsListReport;
+import warden.policy.dnsbl.DnsblListed;
+import warden.policy.dnsbl.DnsblWarning;
 
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -45,6 +54,21 @@ import java.util.stream.Stream;
  *       temporary ever becomes a 5xx.</li>
  *   <li><b>Report mode.</b> Every check runs; what would have been done is logged and put in
  *       {@code X-Helo-Check:} headers, and nothing is delayed or refused.</li>
+ *   <li><b>RCPT and DATA findings are not sticky.</b> A bogus bounce is refused for that
+ *       recipient only, a bad header for that message only.</li>
+ *   <li><b>DNS lists</b> ({@link FrontLines#dnsLists()}) are asked once per connection, at the
+ *       first RCPT (after an authenticated client is known, as the seed explains); a DNS
+ *       whitelist listing exempts the client from the DNSBL checks and from greylisting.</li>
+ *   <li><b>Greylisting</b> ({@link FrontLines#greylist()}) comes last, only when nothing else
+ *       refuses (the seed's ACL order, so refused mail leaves no triplet behind): at RCPT for a
+ *       sender, per recipient; at DATA for the null sender, over all recipients at once (seed
+ *       004: greylisting bounces at RCPT breaks other sites' sender callouts, which never reach
+ *       DATA). Grey defers with 451 4.7.1, black denies with 550 5.7.1, both in the seed's
+ *       words. A message that passes after being deferred gets {@code X-Greylist: delayed N
+ *       seconds by Warden} at DATA. Exempt, relay and authenticated clients and DNS-whitelisted
+ *       ones are never greylisted. A store outage accepts (and logs) or defers, as
+ *       {@code greylist.on_store_failure} says; it never rejects.</li>
+ *   <li><b>Mail loops</b> are refused for every client, exempt ones too.</li>
  * </ul>
  *
  * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.4.3
@@ -55,31 +79,49 @@ import java.util.stream.Stream;
  * X.4.3, X.3.0).
  *
  * <h2>Not done</h2>
- * No expiry of punishments across connections (postscreen's cache); DNSBL and greylisting are
- * other checks' business.
+ * No expiry of punishments across connections (postscreen's cache).
  */
 public final class DialoguePolicy implements PolicyEngine {
 
     static final long DATA_DELAY_SECONDS = 100;
+
+    /** The name of the greylist's findings in logs and {@code simulate}; not a configurable check (see {@code greylist.*}). */
+    public static final String GREYLIST = "greylist";
 
     private final PolicySettings settings;
     private final Resolver resolver;
     private final Consumer<String> log;
     private final List<Check> checks;
     private final Optional<HostWhitelist> whitelist;
+    private final FrontLines lines;
 
     /**
+     * An engine with the dialogue checks only: no greylist, no DNS list, no bounce-recipient files.
+     *
      * @param settings the policy
      * @param resolver for the DNS checks and the client's identity when the front door gives none
      * @param log where findings and report-mode lines go (e.g. {@code MainLog::log})
      */
     public DialoguePolicy(PolicySettings settings, Resolver resolver, Consumer<String> log) {
+        this(settings, resolver, log, FrontLines.none(resolver));
+    }
+
+    /**
+     * @param settings the policy
+     * @param resolver for the DNS checks and the client's identity when the front door gives none
+     * @param log where findings and report-mode lines go (e.g. {@code MainLog::log})
+     * @param lines the greylist, the DNS lists, the bounce recipients and the hop limit
+     */
+    public DialoguePolicy(PolicySettings settings, Resolver resolver, Consumer<String> log, FrontLines lines) {
         this.settings = settings;
         this.resolver = resolver;
         this.log = log;
-        this.checks = Checks.all(resolver, settings.us());
+        this.lines = lines;
+        this.checks = Checks.all(resolver, settings.us(), lines.bounceRecipients(), lines.maxReceivedHeaders());
         this.whitelist = settings.whitelist().map(file -> new HostWhitelist(file, log));
     }
+
+    public FrontLines lines() { return lines; }
 
     public PolicySettings settings() { return settings; }
 
@@ -101,10 +143,26 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
         private final Set<Ruling> sticky = new LinkedHashSet<>();
+        private final List<Check> checks;
+        private final Map<String, Check> byName = new HashMap<>();
+        private DnsListReport dnsReport;
+        /** This transaction's recipients that passed the greylist, with how long they had been delayed. */
+        private final Map<String, Duration> greylistPassed = new HashMap<>();
 
         Connection(InetAddress client) {
             this.client = client;
             this.who = "[" + client.getHostAddress() + "]";
+            List<Check> all = new ArrayList<>(DialoguePolicy.this.checks);
+            all.add(new DnsblListed(this::dnsLists));
+            all.add(new DnsblWarning(this::dnsLists));
+            this.checks = List.copyOf(all);
+            for (Check c : checks) byName.put(c.name(), c);
+        }
+
+        /** What the DNS lists say about the client, asked once per connection. */
+        private DnsListReport dnsLists() {
+            if (dnsReport == null) dnsReport = lines.dnsLists().lookup(client);
+            return dnsReport;
         }
 
         @Override
@@ -117,15 +175,23 @@ public final class DialoguePolicy implements PolicyEngine {
                     s = withIdentity(s);
                     exemption = whitelisted();
                 }
-                if (exemption.isPresent()) return exempt(stage, exemption.get());
-                List<Ruling> now = run(s);
+                if (stage == Stage.MAIL) greylistPassed.clear(); // a new transaction
+                if (exemption.isPresent()) {
+                    Decision free = exempt(stage, exemption.get());
+                    if (stage != Stage.DATA) return free;
+                    // A loop is a loop whoever sends it: the one check exempt clients also get.
+                    List<Ruling> loop = run(s, c -> c.name().equals(MailLoop.NAME));
+                    return loop.stream().anyMatch(r -> r.action().refuses()) ? judge(stage, loop, Optional.empty()) : free;
+                }
+                List<Ruling> now = run(s, c -> true);
                 switch (stage) {
                     case CONNECT -> connect = now;
                     case HELO -> helo = now;
                     case MAIL -> mail = now;
                     default -> { }
                 }
-                return judge(stage, now, s.recipient());
+                Decision d = judge(stage, now, s.recipient());
+                return stage == Stage.RCPT || stage == Stage.DATA ? greylist(d, s) : d;
             } catch (RuntimeException e) {
                 // Fail soft: a bug in the engine defers, it never rejects.
                 log.accept("policy " + who + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
@@ -189,12 +255,12 @@ public final class DialoguePolicy implements PolicyEngine {
             return new Decision(Verdict.CONTINUE, Duration.ZERO, List.of(), skipped);
         }
 
-        /** Runs the stage's checks; a check that throws is ruled broken, the others go on. */
-        private List<Ruling> run(SessionSnapshot s) {
+        /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
+        private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             List<Ruling> rulings = new ArrayList<>();
             for (Check c : checks) {
-                if (c.stage() != s.stage()) continue;
+                if (c.stage() != s.stage() || !which.test(c)) continue;
                 CheckSettings cs = settings.check(c.name());
                 if (cs.action() == Action.PASS && !report) continue;
                 if (cs.exempt().matches(client, confirmedName())) {
@@ -208,7 +274,8 @@ public final class DialoguePolicy implements PolicyEngine {
                 }
             }
             note(s.stage(), rulings);
-            sticky.addAll(rulings.stream().filter(r -> r.action().sticky()).toList());
+            // Gross faults of the client stick to the connection; a recipient's or a message's do not.
+            if (s.stage().compareTo(Stage.RCPT) < 0) sticky.addAll(rulings.stream().filter(r -> r.action().sticky()).toList());
             return rulings;
         }
 
@@ -217,7 +284,7 @@ public final class DialoguePolicy implements PolicyEngine {
             for (Ruling r : rulings) {
                 if (!r.noteworthy()) continue;
                 log.accept("policy " + who + " " + stage.label() + " " + r.finding().check() + " "
-                        + r.finding().outcome().name().toLowerCase(java.util.Locale.ROOT)
+                        + r.finding().outcome().name().toLowerCase(Locale.ROOT)
                         + " (" + prefix + r.describe() + "): " + r.finding().reason());
             }
         }
@@ -239,9 +306,9 @@ public final class DialoguePolicy implements PolicyEngine {
                     ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
             if (delay.compareTo(cap) > 0) delay = cap;
 
-            boolean given = settings.rejectAt() == PolicySettings.RejectAt.HELO || stage == Stage.RCPT;
+            boolean given = settings.rejectAt() == PolicySettings.RejectAt.HELO || stage == Stage.RCPT || stage == Stage.DATA;
             boolean postmaster = stage == Stage.RCPT && recipient.map(this::isPostmaster).orElse(false);
-            Optional<Ruling> refusal = given && !postmaster && stage != Stage.DATA
+            Optional<Ruling> refusal = given && !postmaster
                     ? concat(now, carried).stream().filter(r -> r.action().refuses())
                             .max(Comparator.comparing(Ruling::action)
                                     .thenComparing(r -> r.cause() == Ruling.Cause.POLICY))
@@ -251,30 +318,123 @@ public final class DialoguePolicy implements PolicyEngine {
                     .filter(r -> r.delay().isPositive() || r.action().refuses()).toList())
                     .stream().map(Ruling::finding).distinct().toList();
 
+            // Headers a recipient or a message earned now (a DNSBL warning), unless they are refused.
+            List<Ruling> tagging = stage == Stage.RCPT || stage == Stage.DATA
+                    ? now.stream().filter(r -> !r.action().refuses()).toList() : List.of();
             if (settings.mode() == PolicySettings.Mode.REPORT) {
-                refusal.flatMap(r -> r.reply(stage)).ifPresent(reply ->
+                refusal.flatMap(r -> reply(r, stage)).ifPresent(reply ->
                         log.accept("policy " + who + " report: would refuse " + stage.label() + " with " + reply));
                 if (delay.isPositive()) {
                     log.accept("policy " + who + " report: would delay " + stage.label() + " by " + delay.toSeconds() + "s");
                 }
-                return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(), findings);
+                return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(tagging), findings);
             }
-            Verdict verdict = refusal.flatMap(r -> r.reply(stage)
+            Verdict verdict = refusal.flatMap(r -> reply(r, stage)
                             .map(reply -> (Verdict) new Verdict.Refuse(reply, r.action() == Action.DROP
                                     || (stage == Stage.CONNECT && reply.isTransient()))))
                     .orElse(Verdict.CONTINUE);
-            return new Decision(verdict, delay, headers(), findings);
+            return new Decision(verdict, delay, headers(tagging), findings);
         }
 
-        /** {@code X-Helo-Check:} headers for what the connection and this transaction earned. */
-        private List<String> headers() {
+        /** The ruling's refusal in its check's own words if it has some, else the standard reply. */
+        private Optional<Reply> reply(Ruling r, Stage stage) {
+            Check c = byName.get(r.finding().check());
+            if (c != null && r.cause() == Ruling.Cause.POLICY && r.action().refuses()) {
+                Optional<Reply> own = c.refusal(r.finding(), r.action().sticky());
+                if (own.isPresent()) return own;
+            }
+            return r.reply(stage);
+        }
+
+        /** Headers for what the connection and this transaction earned, and for {@code extra} rulings of this stage. */
+        private List<String> headers(List<Ruling> extra) {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
-            return concat(connect, helo, List.copyOf(sticky), mail).stream().distinct()
+            return concat(connect, helo, List.copyOf(sticky), mail, extra).stream().distinct()
                     .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && (settings.heloCheckHeader() || report)))
-                    .map(r -> "X-Helo-Check: " + r.finding().check() + " "
-                            + r.finding().outcome().name().toLowerCase(java.util.Locale.ROOT)
-                            + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason()))
+                    .map(r -> header(r, report))
+                    .distinct()
                     .toList();
+        }
+
+        /** A check's own header for its failure ({@code X-DNSbl-Warning:}), or an {@code X-Helo-Check:} line. */
+        private String header(Ruling r, boolean report) {
+            Check c = byName.get(r.finding().check());
+            if (!report && c != null && r.finding().outcome() == Finding.Outcome.FAIL) {
+                Optional<String> own = c.header(r.finding());
+                if (own.isPresent()) return own.get();
+            }
+            return "X-Helo-Check: " + r.finding().check() + " " + r.finding().outcome().name().toLowerCase(Locale.ROOT)
+                    + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason());
+        }
+
+        // ------------------------------------------------------------ greylisting
+
+        /**
+         * The greylist's word on a decision that lets the recipient (RCPT) or message (DATA)
+         * through: grey defers, black denies, a delayed pass adds {@code X-Greylist:} at DATA.
+         */
+        private Decision greylist(Decision d, SessionSnapshot s) {
+            if (lines.greylist().isEmpty() || d.refusal().isPresent()) return d;
+            Greylist greylist = lines.greylist().get();
+            Stage stage = s.stage();
+            boolean bounce = s.nullSender();
+            if (stage == Stage.RCPT && bounce) return with(d, Finding.Outcome.SKIP, "the null sender is greylisted at DATA", List.of());
+            if (stage == Stage.DATA && !bounce) {
+                Duration delayed = s.recipients().stream().map(r -> greylistPassed.getOrDefault(r, Duration.ZERO))
+                        .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
+                return with(d, null, null, new GreylistResult.Pass(delayed, false, false).header().stream().toList());
+            }
+            if (s.relayClient() || s.authenticated()) {
+                return with(d, Finding.Outcome.SKIP, "relay and authenticated clients are not greylisted", List.of());
+            }
+            if (dnsLists().whitelisted().isPresent()) {
+                return with(d, Finding.Outcome.SKIP, "whitelisted by " + dnsLists().whitelisted().get(), List.of());
+            }
+            String sender = s.reversePath().orElse("");
+            String recipient = stage == Stage.RCPT ? s.recipient().orElse("")
+                    : String.join(",", s.recipients().stream().map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
+            if (recipient.isEmpty()) return d;
+            boolean report = settings.mode() == PolicySettings.Mode.REPORT;
+            boolean record = lines.recordGreylist() && !report;
+            GreylistResult r = record ? greylist.check(client, sender, recipient)
+                    : greylist.peek(greylist.triplet(client, sender, recipient), client.getHostAddress());
+            String triplet = "<" + sender + "> -> <" + recipient + ">" + (record ? "" : " (peeked, nothing recorded)");
+            return switch (r) {
+                case GreylistResult.Pass p -> {
+                    // Only the message that was held back is marked; later mail of a white triplet was not delayed.
+                    Duration delayed = p.promoted() ? p.delayed() : Duration.ZERO;
+                    if (stage == Stage.RCPT) greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    String why = p.byNetwork() ? "the client's network is whitelisted"
+                            : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
+                    yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
+                            ? new GreylistResult.Pass(delayed, false, false).header().stream().toList() : List.of());
+                }
+                case GreylistResult.Grey g -> refuse(d, stage, report, Finding.Outcome.FAIL, "greylisted " + triplet
+                        + ", retry in " + g.retryAfter().toSeconds() + "s", g.refusal());
+                case GreylistResult.Black b -> refuse(d, stage, report, Finding.Outcome.FAIL, "blacklisted " + triplet, b.refusal());
+                case GreylistResult.Unavailable u -> {
+                    String what = "the greylist store is unavailable (" + Check.oneLine(u.reason()) + "); "
+                            + (u.reply().isPresent() ? "deferring" : "accepting without greylisting");
+                    log.accept("policy " + who + " " + stage.label() + " greylist: " + what);
+                    yield u.reply().isPresent()
+                            ? refuse(d, stage, report, Finding.Outcome.TEMPFAIL, what, u.reply().get())
+                            : with(d, Finding.Outcome.TEMPFAIL, what, List.of());
+                }
+            };
+        }
+
+        private Decision refuse(Decision d, Stage stage, boolean report, Finding.Outcome outcome, String why, Reply reply) {
+            log.accept("policy " + who + " " + stage.label() + " greylist: " + (report ? "report: would refuse, " : "") + why);
+            Decision noted = with(d, outcome, why, List.of());
+            if (report) return noted;
+            return new Decision(new Verdict.Refuse(reply, false), noted.delay(), noted.headers(), noted.findings());
+        }
+
+        /** {@code d} with a greylist finding (unless {@code outcome} is null) and more headers. */
+        private Decision with(Decision d, Finding.Outcome outcome, String reason, List<String> headers) {
+            List<Finding> findings = outcome == null ? d.findings()
+                    : concat(d.findings(), List.of(new Finding(GREYLIST, outcome, Check.oneLine(reason))));
+            return new Decision(d.verdict(), d.delay(), concat(d.headers(), headers), findings);
         }
 
         private boolean isPostmaster(String recipient) {

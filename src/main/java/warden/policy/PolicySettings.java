@@ -1,8 +1,13 @@
 package warden.policy;
 
+import warden.policy.bounce.BogusBounce;
 import warden.policy.client.ClientNoPtr;
 import warden.policy.client.ClientPtrUnconfirmed;
 import warden.policy.client.EarlyTalker;
+import warden.policy.content.HeaderSyntax;
+import warden.policy.content.MailLoop;
+import warden.policy.dnsbl.DnsblListed;
+import warden.policy.dnsbl.DnsblWarning;
 import warden.policy.helo.HeloAddressLiteral;
 import warden.policy.helo.HeloBadDots;
 import warden.policy.helo.HeloBareIp;
@@ -58,6 +63,11 @@ import java.util.regex.Pattern;
  *   <li>HELO: not a FQDN, an address literal, a host in our domain, a name that does not verify:
  *       delay; a bare IP, one of our domains: delay, then deny, sticky for the connection;</li>
  *   <li>MAIL: no greeting: delay, then deny; earlier delays are repeated at MAIL and RCPT;</li>
+ *   <li>RCPT: a bounce to an address that never sends mail: deny; listed by DNS blacklists up
+ *       to {@code dnsbl.threshold}: delay, then drop; listed below it: delay and an
+ *       {@code X-DNSbl-Warning:} header;</li>
+ *   <li>DATA: a header that breaks RFC 5322, a message with too many {@code Received:}
+ *       headers: deny;</li>
  *   <li>rejections are held until RCPT ({@code reject_at: rcpt}, Postfix's
  *       {@code smtpd_delay_reject}), so the log shows sender and recipient, {@code postmaster@}
  *       stays reachable and a client that authenticates after a bad HELO is forgiven.</li>
@@ -285,6 +295,11 @@ public record PolicySettings(Mode mode, RejectAt rejectAt, Map<String, CheckSett
         m.put(HeloUnverified.NAME, delay);
         m.put(HeloResolvesToUs.NAME, delayDeny);
         m.put(HeloMissing.NAME, delayDeny);
+        m.put(BogusBounce.NAME, CheckSettings.of(Action.DENY));
+        m.put(DnsblListed.NAME, CheckSettings.of(Action.DROP, DEFAULT_DELAY));
+        m.put(DnsblWarning.NAME, CheckSettings.of(Action.HEADER, DEFAULT_DELAY));
+        m.put(HeaderSyntax.NAME, CheckSettings.of(Action.DENY));
+        m.put(MailLoop.NAME, CheckSettings.of(Action.DENY));
         return Collections.unmodifiableMap(m);
     }
 }

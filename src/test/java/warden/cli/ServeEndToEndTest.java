@@ -41,13 +41,14 @@ class ServeEndToEndTest {
                     checks:
                       helo-bare-ip: {action: deny}
                     policy: {max_delay: 1s}
+                    greylist: {enabled: false}
                     """.formatted(dir.resolve("var"), virtual, dns.address().getPort()));
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             try (ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(console, true))) {
                 try (Dialogue d = Dialogue.connect(running.server().boundAddresses().get(0))) {
                     d.inTransaction("alice@example.org", "sales@example.test")
                             .send("RCPT TO:<nobody@example.org>").expect(550, "5.7.1")
-                            .send("DATA").expect(354).raw("Subject: e2e\r\n\r\nbody\r\n.\r\n").expect(250)
+                            .send("DATA").expect(354).raw("From: alice@example.org\r\nDate: Tue, 24 Nov 2026 12:00:00 +0000\r\nSubject: e2e\r\n\r\nbody\r\n.\r\n").expect(250)
                             .send("QUIT").expect(221);
                 }
                 // the policy engine is wired in: a bare IP in EHLO is refused at RCPT (reject_at: rcpt)

@@ -32,9 +32,11 @@ class SimulateCommandTest {
                     data_dir: %s
                     virtual_domains: %s
                     dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
+                    greylist: {enabled: false}
                     """.formatted(dir.resolve("var"), dir.resolve("virtual"), dns.address().getPort()), "sim.yaml");
             String script = "EHLO mail.sender.test\r\nMAIL FROM:<a@sender.test>\r\nRCPT TO:<nobody@example.test>\r\n"
-                    + "RCPT TO:<bob@example.test>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+                    + "RCPT TO:<bob@example.test>\r\nDATA\r\nFrom: a@sender.test\r\nDate: Tue, 24 Nov 2026 12:00:00 +0000\r\n"
+                    + "Subject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n";
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             int rc = SimulateCommand.run(config, Cidr.literal("192.0.2.10"),
                     new ByteArrayInputStream(script.getBytes(StandardCharsets.US_ASCII)), new PrintStream(out, true));

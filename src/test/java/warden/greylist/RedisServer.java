@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * <p>If {@code redis-server} is not installed the tests fail (they never skip) and say how to
  * install it.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Path binary;
     private final int port;
@@ -31,7 +31,7 @@ final class RedisServer implements AutoCloseable {
         this.port = port;
     }
 
-    static RedisServer start() throws IOException, InterruptedException {
+    public static RedisServer start() throws IOException, InterruptedException {
         Path binary = Stream.concat(
                         Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(Path::of),
                         Stream.of(Path.of("/usr/bin"), Path.of("/usr/local/bin"), Path.of("/usr/sbin")))
@@ -47,19 +47,19 @@ final class RedisServer implements AutoCloseable {
         return server;
     }
 
-    URI uri() { return URI.create("redis://127.0.0.1:" + port + "/0"); }
+    public URI uri() { return URI.create("redis://127.0.0.1:" + port + "/0"); }
 
-    int port() { return port; }
+    public int port() { return port; }
 
     /** Kills the server at once, as a crash would. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process == null) return;
         process.destroyForcibly();
         process.waitFor();
         process = null;
     }
 
-    void launch() throws IOException, InterruptedException {
+    public void launch() throws IOException, InterruptedException {
         process = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -74,7 +74,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** FLUSHALL, so each test starts from an empty database. */
-    void flush() throws IOException {
+    public void flush() throws IOException {
         if (!send("FLUSHALL").startsWith("+OK")) throw new IOException("FLUSHALL failed");
     }
 

@@ -3,9 +3,16 @@ package warden.policy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import warden.policy.bounce.BounceRecipients;
+import warden.policy.dnsbl.DnsblListed;
+import warden.policy.dnsbl.DnsblWarning;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,7 +38,12 @@ class PolicySettingsTest {
 
     @Test
     void everyCheckHasAClassAndEveryClassIsListed() {
-        assertThat(Checks.all(null, OwnIdentity.none())).extracting(Check::name)
+        List<Check> all = new ArrayList<>(Checks.all(null, OwnIdentity.none(),
+                Optional.of(new BounceRecipients(Path.of("bounce-rcpts"), line -> { })), 50));
+        // the DNSBL checks are made per connection by the engine
+        all.add(new DnsblListed(() -> null));
+        all.add(new DnsblWarning(() -> null));
+        assertThat(all).extracting(Check::name)
                 .allSatisfy(n -> assertThat(Checks.NAMES).contains(n))
                 .doesNotHaveDuplicates()
                 .hasSize(Checks.NAMES.size() - 1); // early-talker is reported by the session
