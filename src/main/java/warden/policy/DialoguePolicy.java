@@ -10,7 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -66,7 +68,11 @@ public final class DialoguePolicy implements PolicyEngine {
     private final Resolver resolver;
     private final Consumer<String> log;
     private final List<Check> checks;
+    private final Map<Stage, List<Armed>> armed = new EnumMap<>(Stage.class);
     private final Optional<HostWhitelist> whitelist;
+
+    /** A check the engine runs, with its settings: looked up once, not at every decision. */
+    private record Armed(Check check, CheckSettings settings) {}
 
     /**
      * @param settings the policy
@@ -78,6 +84,14 @@ public final class DialoguePolicy implements PolicyEngine {
         this.resolver = resolver;
         this.log = log;
         this.checks = Checks.all(resolver, settings.us());
+        boolean report = settings.mode() == PolicySettings.Mode.REPORT;
+        for (Stage stage : Stage.values()) {
+            armed.put(stage, checks.stream().filter(c -> c.stage() == stage)
+                    .map(c -> new Armed(c, settings.check(c.name())))
+                    // A check set to pass is not run, except in report mode, which shows everything.
+                    .filter(a -> report || a.settings().action() != Action.PASS)
+                    .toList());
+        }
         this.whitelist = settings.whitelist().map(file -> new HostWhitelist(file, log));
     }
 
@@ -191,13 +205,11 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** Runs the stage's checks; a check that throws is ruled broken, the others go on. */
         private List<Ruling> run(SessionSnapshot s) {
-            boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             List<Ruling> rulings = new ArrayList<>();
-            for (Check c : checks) {
-                if (c.stage() != s.stage()) continue;
-                CheckSettings cs = settings.check(c.name());
-                if (cs.action() == Action.PASS && !report) continue;
-                if (cs.exempt().matches(client, confirmedName())) {
+            for (Armed a : armed.get(s.stage())) {
+                Check c = a.check();
+                CheckSettings cs = a.settings();
+                if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
                     rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
                     continue;
                 }
@@ -208,7 +220,9 @@ public final class DialoguePolicy implements PolicyEngine {
                 }
             }
             note(s.stage(), rulings);
-            sticky.addAll(rulings.stream().filter(r -> r.action().sticky()).toList());
+            for (Ruling r : rulings) {
+                if (r.action().sticky()) sticky.add(r);
+            }
             return rulings;
         }
 
@@ -231,7 +245,7 @@ public final class DialoguePolicy implements PolicyEngine {
                         ? concat(List.copyOf(sticky), connect) : List.of();
                 default -> List.of();
             };
-            carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
+            if (!carried.isEmpty()) carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
 
             Duration delay = Duration.ZERO;
             for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) delay = delay.plus(r.delay());
@@ -247,9 +261,13 @@ public final class DialoguePolicy implements PolicyEngine {
                                     .thenComparing(r -> r.cause() == Ruling.Cause.POLICY))
                     : Optional.empty();
 
-            List<Finding> findings = concat(now, carried.stream()
-                    .filter(r -> r.delay().isPositive() || r.action().refuses()).toList())
-                    .stream().map(Ruling::finding).distinct().toList();
+            List<Finding> findings = new ArrayList<>(now.size() + carried.size());
+            for (Ruling r : now) findings.add(r.finding());
+            for (Ruling r : carried) {
+                if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+            }
+            // One finding per check ran now; only what was carried can repeat one.
+            if (!carried.isEmpty()) findings = findings.stream().distinct().toList();
 
             if (settings.mode() == PolicySettings.Mode.REPORT) {
                 refusal.flatMap(r -> r.reply(stage)).ifPresent(reply ->
@@ -269,8 +287,12 @@ public final class DialoguePolicy implements PolicyEngine {
         /** {@code X-Helo-Check:} headers for what the connection and this transaction earned. */
         private List<String> headers() {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
-            return concat(connect, helo, List.copyOf(sticky), mail).stream().distinct()
-                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && (settings.heloCheckHeader() || report)))
+            boolean everyFinding = settings.heloCheckHeader() || report;
+            List<Ruling> earned = concat(connect, helo, List.copyOf(sticky), mail);
+            // The usual case, no header at all, without building a stream.
+            if (earned.stream().noneMatch(r -> r.action() == Action.HEADER || (everyFinding && r.noteworthy()))) return List.of();
+            return earned.stream().distinct()
+                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && everyFinding))
                     .map(r -> "X-Helo-Check: " + r.finding().check() + " "
                             + r.finding().outcome().name().toLowerCase(java.util.Locale.ROOT)
                             + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason()))
@@ -286,8 +308,20 @@ public final class DialoguePolicy implements PolicyEngine {
         }
     }
 
+    /** The lists one after the other; the only non-empty one itself, when there is just one. */
     @SafeVarargs
     private static <T> List<T> concat(List<T>... lists) {
-        return Stream.of(lists).flatMap(List::stream).toList();
+        List<T> only = List.of();
+        int nonEmpty = 0;
+        for (List<T> l : lists) {
+            if (!l.isEmpty()) {
+                only = l;
+                nonEmpty++;
+            }
+        }
+        if (nonEmpty <= 1) return only;
+        List<T> all = new ArrayList<>();
+        for (List<T> l : lists) all.addAll(l);
+        return all;
     }
 }
