@@ -156,9 +156,13 @@ public final class DnsjavaResolver implements Resolver {
 
     @Override
     public DnsAnswer<InetAddress> addresses(String name) {
-        // Both questions at once: an uncached name then costs one round trip, not two.
+        // Both questions at once: an uncached name then costs one round trip, not two. A cached
+        // AAAA answer is read here: a thread per cache hit would cost more than the answer.
+        Optional<Name> parsed = parse(name);
         CompletableFuture<DnsAnswer<InetAddress>> asked6 =
-                CompletableFuture.supplyAsync(() -> aaaa(name), task -> Thread.ofVirtual().start(task));
+                parsed.isPresent() && cache.get(new Question(parsed.get(), Type.AAAA)).isPresent()
+                        ? CompletableFuture.completedFuture(aaaa(name))
+                        : CompletableFuture.supplyAsync(() -> aaaa(name), task -> Thread.ofVirtual().start(task));
         DnsAnswer<InetAddress> v4 = a(name);
         DnsAnswer<InetAddress> v6 = asked6.join();
         List<InetAddress> all = new ArrayList<>(v4.valuesOrEmpty());

@@ -59,11 +59,20 @@ public interface Check {
      * inject lines of its own.
      */
     static String oneLine(String text) {
+        if (text.length() <= 300 && printable(text)) return text; // the usual case: no copy
         StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
         for (int i = 0; i < text.length() && b.length() < 300; i++) {
             char c = text.charAt(i);
             b.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
         return b.toString();
+    }
+
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c >= 0x7f) return false;
+        }
+        return true;
     }
 }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,8 +93,12 @@ public final class DialoguePolicy implements PolicyEngine {
     private final Resolver resolver;
     private final Consumer<String> log;
     private final List<Check> checks;
+    private final Map<Stage, List<Armed>> armed = new EnumMap<>(Stage.class);
     private final Optional<HostWhitelist> whitelist;
     private final FrontLines lines;
+
+    /** A check the engine runs, with its settings: looked up once, not at every decision. */
+    private record Armed(Check check, CheckSettings settings) {}
 
     /**
      * An engine with the dialogue checks only: no greylist, no DNS list, no bounce-recipient files.
@@ -118,6 +123,14 @@ public final class DialoguePolicy implements PolicyEngine {
         this.log = log;
         this.lines = lines;
         this.checks = Checks.all(resolver, settings.us(), lines.bounceRecipients(), lines.maxReceivedHeaders());
+        boolean report = settings.mode() == PolicySettings.Mode.REPORT;
+        for (Stage stage : Stage.values()) {
+            armed.put(stage, checks.stream().filter(c -> c.stage() == stage)
+                    .map(c -> new Armed(c, settings.check(c.name())))
+                    // A check set to pass is not run, except in report mode, which shows everything.
+                    .filter(a -> report || a.settings().action() != Action.PASS)
+                    .toList());
+        }
         this.whitelist = settings.whitelist().map(file -> new HostWhitelist(file, log));
     }
 
@@ -257,13 +270,12 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
         private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
-            boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             List<Ruling> rulings = new ArrayList<>();
-            for (Check c : checks) {
-                if (c.stage() != s.stage() || !which.test(c)) continue;
-                CheckSettings cs = settings.check(c.name());
-                if (cs.action() == Action.PASS && !report) continue;
-                if (cs.exempt().matches(client, confirmedName())) {
+            for (Armed a : armed.get(s.stage())) {
+                Check c = a.check();
+                if (!which.test(c)) continue;
+                CheckSettings cs = a.settings();
+                if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
                     rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
                     continue;
                 }
@@ -298,7 +310,7 @@ public final class DialoguePolicy implements PolicyEngine {
                         ? concat(List.copyOf(sticky), connect) : List.of();
                 default -> List.of();
             };
-            carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
+            if (!carried.isEmpty()) carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
 
             Duration delay = Duration.ZERO;
             for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) delay = delay.plus(r.delay());
@@ -314,9 +326,13 @@ public final class DialoguePolicy implements PolicyEngine {
                                     .thenComparing(r -> r.cause() == Ruling.Cause.POLICY))
                     : Optional.empty();
 
-            List<Finding> findings = concat(now, carried.stream()
-                    .filter(r -> r.delay().isPositive() || r.action().refuses()).toList())
-                    .stream().map(Ruling::finding).distinct().toList();
+            List<Finding> findings = new ArrayList<>(now.size() + carried.size());
+            for (Ruling r : now) findings.add(r.finding());
+            for (Ruling r : carried) {
+                if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+            }
+            // One finding per check ran now; only what was carried can repeat one.
+            if (!carried.isEmpty()) findings = findings.stream().distinct().toList();
 
             // Headers a recipient or a message earned now (a DNSBL warning), unless they are refused.
             List<Ruling> tagging = stage == Stage.RCPT || stage == Stage.DATA
@@ -349,8 +365,12 @@ public final class DialoguePolicy implements PolicyEngine {
         /** Headers for what the connection and this transaction earned, and for {@code extra} rulings of this stage. */
         private List<String> headers(List<Ruling> extra) {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
-            return concat(connect, helo, List.copyOf(sticky), mail, extra).stream().distinct()
-                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && (settings.heloCheckHeader() || report)))
+            boolean everyFinding = settings.heloCheckHeader() || report;
+            List<Ruling> earned = concat(connect, helo, List.copyOf(sticky), mail, extra);
+            // The usual case, no header at all, without building a stream.
+            if (earned.stream().noneMatch(r -> r.action() == Action.HEADER || (everyFinding && r.noteworthy()))) return List.of();
+            return earned.stream().distinct()
+                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && everyFinding))
                     .map(r -> header(r, report))
                     .distinct()
                     .toList();
@@ -446,8 +466,20 @@ public final class DialoguePolicy implements PolicyEngine {
         }
     }
 
+    /** The lists one after the other; the only non-empty one itself, when there is just one. */
     @SafeVarargs
     private static <T> List<T> concat(List<T>... lists) {
-        return Stream.of(lists).flatMap(List::stream).toList();
+        List<T> only = List.of();
+        int nonEmpty = 0;
+        for (List<T> l : lists) {
+            if (!l.isEmpty()) {
+                only = l;
+                nonEmpty++;
+            }
+        }
+        if (nonEmpty <= 1) return only;
+        List<T> all = new ArrayList<>();
+        for (List<T> l : lists) all.addAll(l);
+        return all;
     }
 }

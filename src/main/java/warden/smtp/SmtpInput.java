@@ -23,7 +23,12 @@ public final class SmtpInput {
     public static final String TOO_LONG = new String("\u0000too long");
 
     private final InputStream in;
-    private final byte[] buf = new byte[16 * 1024];
+    /** The buffer starts small and doubles up to this while the client sends in bulk (DATA). */
+    private static final int MAX_BUFFER = 16 * 1024;
+
+    // Small at first: a connection held in a tarpit sends a few short commands, and 10 000 of
+    // them with 16 KB each would hold 160 MB of heap for nothing.
+    private byte[] buf = new byte[1024];
     private int pos;
     private int limit;
 
@@ -43,6 +48,8 @@ public final class SmtpInput {
 
     private boolean fill() throws IOException {
         if (pos < limit) return true;
+        // The last read filled the buffer, and it is all consumed: read more at a time from now on.
+        if (limit == buf.length && buf.length < MAX_BUFFER) buf = new byte[buf.length * 2];
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return false;
         pos = 0;

@@ -20,7 +20,7 @@ public final class SmtpOutput {
 
     private final OutputStream out;
     private final ReentrantLock lock = new ReentrantLock();
-    private byte[] buf = new byte[4096];
+    private byte[] buf = new byte[512]; // grows on demand; most replies are one short line
     private int len;
 
     public SmtpOutput(OutputStream out) {

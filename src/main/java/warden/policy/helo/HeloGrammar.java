@@ -18,6 +18,25 @@ final class HeloGrammar {
     static final Pattern GENERAL_TAG = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
     static final Pattern DCONTENT = Pattern.compile("[\\x21-\\x5a\\x5e-\\x7e]+");
 
+    /** A greeting and its parse. */
+    private record Parsed(String argument, HeloName name) {}
+
+    private static volatile Parsed last = new Parsed("", new HeloName.Empty());
+
+    /**
+     * {@link HeloName#parse}, remembering the last greeting: every HELO check of one decision
+     * parses the same argument, and parsing it once instead of a dozen times is most of the
+     * cost of a verdict. Safe from any thread: parsing is a pure function and the pair is
+     * immutable, so a stale or overwritten entry only costs a new parse.
+     */
+    static HeloName parsedOnce(String argument) {
+        Parsed p = last;
+        if (p.argument().equals(argument)) return p.name();
+        HeloName name = HeloName.parse(argument);
+        last = new Parsed(argument, name);
+        return name;
+    }
+
     static HeloName literal(String word) {
         if (!word.endsWith("]") || word.length() < 3) {
             return new HeloName.AddressLiteral(word, "", Optional.empty(), Optional.of("the literal is not closed by ]"));
@@ -47,6 +66,9 @@ final class HeloGrammar {
 
     /** The address written in {@code text}, without any DNS: only dotted quads and IPv6 text qualify. */
     static Optional<InetAddress> numeric(String text) {
+        // Most greetings are names: a text without a colon that is not all digits and dots can
+        // match neither pattern, and is turned away without running them.
+        if (text.indexOf(':') < 0 && !digitsAndDots(text)) return Optional.empty();
         if (!IPV4.matcher(text).matches() && !IPV6_CHARS.matcher(text).matches()) return Optional.empty();
         try {
             // Safe: the text is a dotted quad or contains a colon, so no name lookup happens.
@@ -54,6 +76,14 @@ final class HeloGrammar {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean digitsAndDots(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c < '0' || c > '9') && c != '.') return false;
+        }
+        return true;
     }
 
     static int indexOfSpace(String s) {

@@ -101,7 +101,7 @@ public sealed interface HeloName {
 
     /** The snapshot's greeting argument, parsed; {@link Empty} before any greeting. */
     static HeloName of(SessionSnapshot snapshot) {
-        return parse(snapshot.heloName().orElse(""));
+        return HeloGrammar.parsedOnce(snapshot.heloName().orElse(""));
     }
 
     /** Parses a HELO/EHLO argument as sent. */
