@@ -158,6 +158,7 @@ public final class DialoguePolicy implements PolicyEngine {
         private final Set<Ruling> sticky = new LinkedHashSet<>();
         private final List<Check> checks;
         private final Map<String, Check> byName = new HashMap<>();
+        private final List<Armed> armedHere;
         private DnsListReport dnsReport;
         /** This transaction's recipients that passed the greylist, with how long they had been delayed. */
         private final Map<String, Duration> greylistPassed = new HashMap<>();
@@ -166,10 +167,14 @@ public final class DialoguePolicy implements PolicyEngine {
             this.client = client;
             this.who = "[" + client.getHostAddress() + "]";
             List<Check> all = new ArrayList<>(DialoguePolicy.this.checks);
-            all.add(new DnsblListed(this::dnsLists));
-            all.add(new DnsblWarning(this::dnsLists));
+            List<Check> own = List.of(new DnsblListed(this::dnsLists), new DnsblWarning(this::dnsLists));
+            all.addAll(own);
             this.checks = List.copyOf(all);
             for (Check c : checks) byName.put(c.name(), c);
+            // The DNS-list checks are bound to this connection's lookups, so they are armed here.
+            boolean report = settings.mode() == PolicySettings.Mode.REPORT;
+            this.armedHere = own.stream().map(c -> new Armed(c, settings.check(c.name())))
+                    .filter(a -> report || a.settings().action() != Action.PASS).toList();
         }
 
         /** What the DNS lists say about the client, asked once per connection. */
@@ -271,9 +276,14 @@ public final class DialoguePolicy implements PolicyEngine {
         /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
         private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
             List<Ruling> rulings = new ArrayList<>();
-            for (Armed a : armed.get(s.stage())) {
+            List<Armed> stageChecks = armed.get(s.stage());
+            if (!armedHere.isEmpty() && armedHere.get(0).check().stage() == s.stage()) {
+                stageChecks = new ArrayList<>(stageChecks);
+                stageChecks.addAll(armedHere);
+            }
+            for (Armed a : stageChecks) {
                 Check c = a.check();
-                if (!which.test(c)) continue;
+                if (c.stage() != s.stage() || !which.test(c)) continue;
                 CheckSettings cs = a.settings();
                 if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
                     rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
