@@ -94,6 +94,7 @@ public final class DialoguePolicy implements PolicyEngine {
     private final Consumer<String> log;
     private final List<Check> checks;
     private final Map<Stage, List<Armed>> armed = new EnumMap<>(Stage.class);
+    private final Map<String, Check> byName = new HashMap<>();
     private final Optional<HostWhitelist> whitelist;
     private final FrontLines lines;
 
@@ -123,6 +124,7 @@ public final class DialoguePolicy implements PolicyEngine {
         this.log = log;
         this.lines = lines;
         this.checks = Checks.all(resolver, settings.us(), lines.bounceRecipients(), lines.maxReceivedHeaders());
+        for (Check c : checks) byName.put(c.name(), c);
         boolean report = settings.mode() == PolicySettings.Mode.REPORT;
         for (Stage stage : Stage.values()) {
             armed.put(stage, checks.stream().filter(c -> c.stage() == stage)
@@ -156,9 +158,9 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
         private final Set<Ruling> sticky = new LinkedHashSet<>();
-        private final List<Check> checks;
-        private final Map<String, Check> byName = new HashMap<>();
-        private final List<Armed> armedHere;
+        /** The DNS-list checks, bound to this connection's lookups: made at the first RCPT. */
+        private List<Check> own;
+        private List<Armed> armedHere;
         private DnsListReport dnsReport;
         /** This transaction's recipients that passed the greylist, with how long they had been delayed. */
         private final Map<String, Duration> greylistPassed = new HashMap<>();
@@ -166,15 +168,24 @@ public final class DialoguePolicy implements PolicyEngine {
         Connection(InetAddress client) {
             this.client = client;
             this.who = "[" + client.getHostAddress() + "]";
-            List<Check> all = new ArrayList<>(DialoguePolicy.this.checks);
-            List<Check> own = List.of(new DnsblListed(this::dnsLists), new DnsblWarning(this::dnsLists));
-            all.addAll(own);
-            this.checks = List.copyOf(all);
-            for (Check c : checks) byName.put(c.name(), c);
-            // The DNS-list checks are bound to this connection's lookups, so they are armed here.
-            boolean report = settings.mode() == PolicySettings.Mode.REPORT;
-            this.armedHere = own.stream().map(c -> new Armed(c, settings.check(c.name())))
-                    .filter(a -> report || a.settings().action() != Action.PASS).toList();
+        }
+
+        /** This connection's DNS-list checks, armed; made once, when a stage first needs them. */
+        private List<Armed> armedHere() {
+            if (armedHere == null) {
+                own = List.of(new DnsblListed(this::dnsLists), new DnsblWarning(this::dnsLists));
+                boolean report = settings.mode() == PolicySettings.Mode.REPORT;
+                armedHere = own.stream().map(c -> new Armed(c, settings.check(c.name())))
+                        .filter(a -> report || a.settings().action() != Action.PASS).toList();
+            }
+            return armedHere;
+        }
+
+        /** The check named {@code name}: the engine's, or this connection's DNS-list checks. */
+        private Check check(String name) {
+            Check c = byName.get(name);
+            if (c == null && own != null) c = own.stream().filter(o -> o.name().equals(name)).findFirst().orElse(null);
+            return c;
         }
 
         /** What the DNS lists say about the client, asked once per connection. */
@@ -268,7 +279,8 @@ public final class DialoguePolicy implements PolicyEngine {
             helo = List.of();
             mail = List.of();
             sticky.clear();
-            List<Finding> skipped = checks.stream().filter(c -> c.stage() == stage)
+            List<Finding> skipped = Stream.concat(checks.stream(), stage == Stage.RCPT ? armedHere().stream().map(Armed::check) : Stream.empty())
+                    .filter(c -> c.stage() == stage)
                     .map(c -> c.skip("exempt: " + why)).toList();
             return new Decision(Verdict.CONTINUE, Duration.ZERO, List.of(), skipped);
         }
@@ -277,9 +289,9 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
             List<Ruling> rulings = new ArrayList<>();
             List<Armed> stageChecks = armed.get(s.stage());
-            if (!armedHere.isEmpty() && armedHere.get(0).check().stage() == s.stage()) {
+            if (s.stage() == Stage.RCPT && !armedHere().isEmpty()) {
                 stageChecks = new ArrayList<>(stageChecks);
-                stageChecks.addAll(armedHere);
+                stageChecks.addAll(armedHere());
             }
             for (Armed a : stageChecks) {
                 Check c = a.check();
@@ -364,7 +376,7 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** The ruling's refusal in its check's own words if it has some, else the standard reply. */
         private Optional<Reply> reply(Ruling r, Stage stage) {
-            Check c = byName.get(r.finding().check());
+            Check c = check(r.finding().check());
             if (c != null && r.cause() == Ruling.Cause.POLICY && r.action().refuses()) {
                 Optional<Reply> own = c.refusal(r.finding(), r.action().sticky());
                 if (own.isPresent()) return own;
@@ -388,7 +400,7 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** A check's own header for its failure ({@code X-DNSbl-Warning:}), or an {@code X-Helo-Check:} line. */
         private String header(Ruling r, boolean report) {
-            Check c = byName.get(r.finding().check());
+            Check c = check(r.finding().check());
             if (!report && c != null && r.finding().outcome() == Finding.Outcome.FAIL) {
                 Optional<String> own = c.header(r.finding());
                 if (own.isPresent()) return own.get();
