@@ -14,6 +14,7 @@ import warden.policy.dnsbl.DnsblWarning;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -145,11 +146,16 @@ public final class DialoguePolicy implements PolicyEngine {
         return new Connection(clientAddress);
     }
 
-    /** The policy state of one connection. */
+    /**
+     * The policy state of one connection. A connection is opened for every client, most of which
+     * never earn a sticky punishment nor reach the greylist, so what only some need is made when
+     * first needed (the collections, the address text of log lines).
+     */
     private final class Connection implements PolicySession {
 
         private final InetAddress client;
-        private final String who;
+        /** The client's address as log lines show it, {@code [192.0.2.1]}; see {@link #who()}. */
+        private String who;
         private Optional<ClientIdentity> identity = Optional.empty();
         private Optional<String> exemption = Optional.empty();
         private boolean exemptionLogged;
@@ -157,17 +163,28 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<Ruling> connect = List.of();
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
-        private final Set<Ruling> sticky = new LinkedHashSet<>();
+        /** The gross punishments earned so far, in order; null until one is. */
+        private Set<Ruling> sticky;
         /** The DNS-list checks, bound to this connection's lookups: made at the first RCPT. */
         private List<Check> own;
         private List<Armed> armedHere;
         private DnsListReport dnsReport;
-        /** This transaction's recipients that passed the greylist, with how long they had been delayed. */
-        private final Map<String, Duration> greylistPassed = new HashMap<>();
+        /** This transaction's recipients that passed the greylist, with how long they had been delayed; null until one does. */
+        private Map<String, Duration> greylistPassed;
 
         Connection(InetAddress client) {
             this.client = client;
-            this.who = "[" + client.getHostAddress() + "]";
+        }
+
+        /** The client as log lines name it: its address in brackets, written out at the first line. */
+        private String who() {
+            if (who == null) who = "[" + client.getHostAddress() + "]";
+            return who;
+        }
+
+        /** The sticky rulings, in the order they were earned. */
+        private List<Ruling> sticky() {
+            return sticky == null ? List.of() : List.copyOf(sticky);
         }
 
         /** This connection's DNS-list checks, armed; made once, when a stage first needs them. */
@@ -204,7 +221,7 @@ public final class DialoguePolicy implements PolicyEngine {
                     s = withIdentity(s);
                     exemption = whitelisted();
                 }
-                if (stage == Stage.MAIL) greylistPassed.clear(); // a new transaction
+                if (stage == Stage.MAIL) greylistPassed = null; // a new transaction
                 if (exemption.isPresent()) {
                     Decision free = exempt(stage, exemption.get());
                     if (stage != Stage.DATA) return free;
@@ -223,7 +240,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 return stage == Stage.RCPT || stage == Stage.DATA ? greylist(d, s) : d;
             } catch (RuntimeException e) {
                 // Fail soft: a bug in the engine defers, it never rejects.
-                log.accept("policy " + who + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
+                log.accept("policy " + who() + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
                 boolean banner = snapshot.stage() == Stage.CONNECT;
                 return new Decision(new Verdict.Refuse(Reply.of(banner ? 421 : 451, "4.3.0",
                         "temporary local problem; try again later"), banner), Duration.ZERO, List.of(), List.of());
@@ -271,14 +288,14 @@ public final class DialoguePolicy implements PolicyEngine {
 
         private Decision exempt(Stage stage, String why) {
             if (!exemptionLogged) {
-                log.accept("policy " + who + " exempt from checks: " + why);
+                log.accept("policy " + who() + " exempt from checks: " + why);
                 exemptionLogged = true;
             }
             // Forgiven: what was earned before the client proved itself no longer counts.
             connect = List.of();
             helo = List.of();
             mail = List.of();
-            sticky.clear();
+            sticky = null;
             List<Finding> skipped = Stream.concat(checks.stream(), stage == Stage.RCPT ? armedHere().stream().map(Armed::check) : Stream.empty())
                     .filter(c -> c.stage() == stage)
                     .map(c -> c.skip("exempt: " + why)).toList();
@@ -287,8 +304,8 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
         private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
-            List<Ruling> rulings = new ArrayList<>();
             List<Armed> stageChecks = armed.get(s.stage());
+            List<Ruling> rulings = new ArrayList<>(stageChecks.size());
             if (s.stage() == Stage.RCPT && !armedHere().isEmpty()) {
                 stageChecks = new ArrayList<>(stageChecks);
                 stageChecks.addAll(armedHere());
@@ -309,7 +326,13 @@ public final class DialoguePolicy implements PolicyEngine {
             }
             note(s.stage(), rulings);
             // Gross faults of the client stick to the connection; a recipient's or a message's do not.
-            if (s.stage().compareTo(Stage.RCPT) < 0) sticky.addAll(rulings.stream().filter(r -> r.action().sticky()).toList());
+            if (s.stage().compareTo(Stage.RCPT) < 0) {
+                for (Ruling r : rulings) {
+                    if (!r.action().sticky()) continue;
+                    if (sticky == null) sticky = new LinkedHashSet<>();
+                    sticky.add(r);
+                }
+            }
             return rulings;
         }
 
@@ -317,8 +340,8 @@ public final class DialoguePolicy implements PolicyEngine {
             String prefix = settings.mode() == PolicySettings.Mode.REPORT ? "report: would " : "";
             for (Ruling r : rulings) {
                 if (!r.noteworthy()) continue;
-                log.accept("policy " + who + " " + stage.label() + " " + r.finding().check() + " "
-                        + r.finding().outcome().name().toLowerCase(Locale.ROOT)
+                log.accept("policy " + who() + " " + stage.label() + " " + r.finding().check() + " "
+                        + r.finding().outcome().label()
                         + " (" + prefix + r.describe() + "): " + r.finding().reason());
             }
         }
@@ -326,10 +349,10 @@ public final class DialoguePolicy implements PolicyEngine {
         /** Turns this stage's rulings and what the connection carries into the decision. */
         private Decision judge(Stage stage, List<Ruling> now, Optional<String> recipient) {
             List<Ruling> carried = switch (stage) {
-                case MAIL -> concat(connect, helo, List.copyOf(sticky));
-                case RCPT -> concat(connect, helo, mail, List.copyOf(sticky));
+                case MAIL -> concat(connect, helo, sticky());
+                case RCPT -> concat(connect, helo, mail, sticky());
                 case HELO -> settings.rejectAt() == PolicySettings.RejectAt.HELO
-                        ? concat(List.copyOf(sticky), connect) : List.of();
+                        ? concat(sticky(), connect) : List.of();
                 default -> List.of();
             };
             if (!carried.isEmpty()) carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
@@ -348,22 +371,31 @@ public final class DialoguePolicy implements PolicyEngine {
                                     .thenComparing(r -> r.cause() == Ruling.Cause.POLICY))
                     : Optional.empty();
 
-            List<Finding> findings = new ArrayList<>(now.size() + carried.size());
-            for (Ruling r : now) findings.add(r.finding());
-            for (Ruling r : carried) {
-                if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+            List<Finding> findings;
+            if (carried.isEmpty()) {
+                // The usual case (HELO, and any stage of a clean connection): only this stage's
+                // findings, put straight into the immutable list the decision keeps.
+                Finding[] ran = new Finding[now.size()];
+                for (int i = 0; i < ran.length; i++) ran[i] = now.get(i).finding();
+                findings = List.of(ran);
+            } else {
+                findings = new ArrayList<>(now.size() + carried.size());
+                for (Ruling r : now) findings.add(r.finding());
+                for (Ruling r : carried) {
+                    if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+                }
+                // One finding per check ran now; only what was carried can repeat one.
+                findings = findings.stream().distinct().toList();
             }
-            // One finding per check ran now; only what was carried can repeat one.
-            if (!carried.isEmpty()) findings = findings.stream().distinct().toList();
 
             // Headers a recipient or a message earned now (a DNSBL warning), unless they are refused.
             List<Ruling> tagging = stage == Stage.RCPT || stage == Stage.DATA
                     ? now.stream().filter(r -> !r.action().refuses()).toList() : List.of();
             if (settings.mode() == PolicySettings.Mode.REPORT) {
                 refusal.flatMap(r -> reply(r, stage)).ifPresent(reply ->
-                        log.accept("policy " + who + " report: would refuse " + stage.label() + " with " + reply));
+                        log.accept("policy " + who() + " report: would refuse " + stage.label() + " with " + reply));
                 if (delay.isPositive()) {
-                    log.accept("policy " + who + " report: would delay " + stage.label() + " by " + delay.toSeconds() + "s");
+                    log.accept("policy " + who() + " report: would delay " + stage.label() + " by " + delay.toSeconds() + "s");
                 }
                 return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(tagging), findings);
             }
@@ -388,14 +420,23 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<String> headers(List<Ruling> extra) {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean everyFinding = settings.heloCheckHeader() || report;
-            List<Ruling> earned = concat(connect, helo, List.copyOf(sticky), mail, extra);
-            // The usual case, no header at all, without building a stream.
-            if (earned.stream().noneMatch(r -> r.action() == Action.HEADER || (everyFinding && r.noteworthy()))) return List.of();
-            return earned.stream().distinct()
+            // The usual case, no header at all, without building a list or a stream.
+            if (!earnsHeader(connect, everyFinding) && !earnsHeader(helo, everyFinding) && !earnsHeader(mail, everyFinding)
+                    && !earnsHeader(extra, everyFinding) && (sticky == null || !earnsHeader(sticky, everyFinding))) {
+                return List.of();
+            }
+            return concat(connect, helo, sticky(), mail, extra).stream().distinct()
                     .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && everyFinding))
                     .map(r -> header(r, report))
                     .distinct()
                     .toList();
+        }
+
+        private static boolean earnsHeader(Collection<Ruling> rulings, boolean everyFinding) {
+            for (Ruling r : rulings) {
+                if (r.action() == Action.HEADER || (everyFinding && r.noteworthy())) return true;
+            }
+            return false;
         }
 
         /** A check's own header for its failure ({@code X-DNSbl-Warning:}), or an {@code X-Helo-Check:} line. */
@@ -405,7 +446,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 Optional<String> own = c.header(r.finding());
                 if (own.isPresent()) return own.get();
             }
-            return "X-Helo-Check: " + r.finding().check() + " " + r.finding().outcome().name().toLowerCase(Locale.ROOT)
+            return "X-Helo-Check: " + r.finding().check() + " " + r.finding().outcome().label()
                     + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason());
         }
 
@@ -422,7 +463,8 @@ public final class DialoguePolicy implements PolicyEngine {
             boolean bounce = s.nullSender();
             if (stage == Stage.RCPT && bounce) return with(d, Finding.Outcome.SKIP, "the null sender is greylisted at DATA", List.of());
             if (stage == Stage.DATA && !bounce) {
-                Duration delayed = s.recipients().stream().map(r -> greylistPassed.getOrDefault(r, Duration.ZERO))
+                Duration delayed = s.recipients().stream()
+                        .map(r -> greylistPassed == null ? Duration.ZERO : greylistPassed.getOrDefault(r, Duration.ZERO))
                         .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
                 return with(d, null, null, new GreylistResult.Pass(delayed, false, false).header().stream().toList());
             }
@@ -445,7 +487,10 @@ public final class DialoguePolicy implements PolicyEngine {
                 case GreylistResult.Pass p -> {
                     // Only the message that was held back is marked; later mail of a white triplet was not delayed.
                     Duration delayed = p.promoted() ? p.delayed() : Duration.ZERO;
-                    if (stage == Stage.RCPT) greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    if (stage == Stage.RCPT) {
+                        if (greylistPassed == null) greylistPassed = new HashMap<>();
+                        greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    }
                     String why = p.byNetwork() ? "the client's network is whitelisted"
                             : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
                     yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
@@ -457,7 +502,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 case GreylistResult.Unavailable u -> {
                     String what = "the greylist store is unavailable (" + Check.oneLine(u.reason()) + "); "
                             + (u.reply().isPresent() ? "deferring" : "accepting without greylisting");
-                    log.accept("policy " + who + " " + stage.label() + " greylist: " + what);
+                    log.accept("policy " + who() + " " + stage.label() + " greylist: " + what);
                     yield u.reply().isPresent()
                             ? refuse(d, stage, report, Finding.Outcome.TEMPFAIL, what, u.reply().get())
                             : with(d, Finding.Outcome.TEMPFAIL, what, List.of());
@@ -466,7 +511,7 @@ public final class DialoguePolicy implements PolicyEngine {
         }
 
         private Decision refuse(Decision d, Stage stage, boolean report, Finding.Outcome outcome, String why, Reply reply) {
-            log.accept("policy " + who + " " + stage.label() + " greylist: " + (report ? "report: would refuse, " : "") + why);
+            log.accept("policy " + who() + " " + stage.label() + " greylist: " + (report ? "report: would refuse, " : "") + why);
             Decision noted = with(d, outcome, why, List.of());
             if (report) return noted;
             return new Decision(new Verdict.Refuse(reply, false), noted.delay(), noted.headers(), noted.findings());
