@@ -11,8 +11,6 @@ import java.net.InetAddress;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code helo-embedded-ip}: the host name carries an IP address, the mark of an access-network
@@ -37,9 +35,6 @@ public final class HeloEmbeddedIp implements Check {
 
     public static final String NAME = "helo-embedded-ip";
 
-    private static final Pattern QUAD =
-            Pattern.compile("(?<![0-9])(\\d{1,3})[.-](\\d{1,3})[.-](\\d{1,3})[.-](\\d{1,3})(?![0-9])");
-
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -60,14 +55,49 @@ public final class HeloEmbeddedIp implements Check {
                 + ") and is not the client's reverse name: a dynamic-looking name");
     }
 
+    /**
+     * The first dotted or dashed quad of octets in {@code name} ({@code 1.2.3.4}, {@code 1-2-3-4}):
+     * four runs of one to three digits joined by single dots or dashes, with no digit just before
+     * or after, each at most 255. Written out by hand rather than as the pattern
+     * {@code (?<![0-9])(\d{1,3})[.-](\d{1,3})[.-](\d{1,3})[.-](\d{1,3})(?![0-9])}, which it
+     * follows exactly (a quad with an octet over 255 is passed over whole, as {@code find()}
+     * would), because every greeting that is a name goes through it.
+     */
+    static Optional<String> quad(String name) {
+        int n = name.length();
+        int from = 0;
+        while (true) {
+            int start = from;
+            while (start < n && !(digit(name, start) && (start == 0 || !digit(name, start - 1)))) start++;
+            if (start == n) return Optional.empty();
+            int end = start;
+            int runs = 0;
+            boolean octets = true;
+            while (true) {
+                int value = 0;
+                int run = end;
+                while (end < n && digit(name, end)) value = value * 10 + (name.charAt(end++) - '0');
+                if (end - run < 1 || end - run > 3) break;
+                octets &= value <= 255;
+                if (++runs == 4) break;
+                if (end == n || (name.charAt(end) != '.' && name.charAt(end) != '-')) break;
+                end++;
+            }
+            if (runs == 4 && octets) return Optional.of(name.substring(start, end));
+            // A whole quad with a bad octet is passed over; anything else, the next run of digits is tried.
+            from = runs == 4 ? end : start + 1;
+        }
+    }
+
+    private static boolean digit(String s, int i) {
+        char c = s.charAt(i);
+        return c >= '0' && c <= '9';
+    }
+
     /** The address-like part of {@code name}, if any. */
     static Optional<String> embedded(String name, InetAddress client) {
-        Matcher m = QUAD.matcher(name);
-        while (m.find()) {
-            boolean octets = true;
-            for (int g = 1; g <= 4; g++) octets &= Integer.parseInt(m.group(g)) <= 255;
-            if (octets) return Optional.of(m.group());
-        }
+        Optional<String> quad = quad(name);
+        if (quad.isPresent()) return quad;
         byte[] b = client.getAddress();
         HexFormat hex = HexFormat.of();
         if (client instanceof Inet4Address) {

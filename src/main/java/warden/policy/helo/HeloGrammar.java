@@ -11,8 +11,6 @@ final class HeloGrammar {
 
     private HeloGrammar() {}
 
-    // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
-    static final Pattern LABEL = Pattern.compile("[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?");
     static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     static final Pattern GENERAL_TAG = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
@@ -76,6 +74,23 @@ final class HeloGrammar {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Why {@code name.substring(start, end)}, a label of a lower-cased name, is not an RFC 1035
+     * label (letters, digits and inner hyphens, at most 63), or null if it is one.
+     */
+    static String labelError(String name, int start, int end) {
+        if (start == end) return "it has an empty label";
+        if (end - start > 63) return "a label is longer than 63 characters";
+        if (name.charAt(start) == '-' || name.charAt(end - 1) == '-') return "a label starts or ends with a hyphen";
+        for (int i = start; i < end; i++) {
+            char c = name.charAt(i);
+            // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
+            boolean letterOrDigit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            if (!letterOrDigit && c != '-') return "it has characters other than letters, digits, hyphens and dots";
+        }
+        return null;
     }
 
     private static boolean digitsAndDots(String s) {
