@@ -43,6 +43,11 @@ public record CheckSettings(Action action, Duration delay, HostList exempt) {
 
     /** For logs and reports: {@code deny}, {@code delay 20s}, {@code delay 20s, deny}. */
     public String describe() {
+        return describe(action, delay);
+    }
+
+    /** {@link #describe()} of an action and delay, without making settings of them (a log line per finding does this). */
+    static String describe(Action action, Duration delay) {
         if (delay.isZero() || action == Action.PASS) return action.label();
         String wait = "delay " + delay.toSeconds() + "s";
         return action == Action.DELAY ? wait : wait + ", " + action.label();

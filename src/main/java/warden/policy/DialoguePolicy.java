@@ -14,7 +14,6 @@ import warden.policy.dnsbl.DnsblWarning;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -99,8 +98,13 @@ public final class DialoguePolicy implements PolicyEngine {
     private final Optional<HostWhitelist> whitelist;
     private final FrontLines lines;
 
-    /** A check the engine runs, with its settings: looked up once, not at every decision. */
-    private record Armed(Check check, CheckSettings settings) {}
+    /**
+     * A check the engine runs, with its stage and settings: looked up once, not at every decision
+     * (asking each of a dozen check classes its stage is a megamorphic call per check per verdict).
+     */
+    private record Armed(Check check, Stage stage, CheckSettings settings) {
+        Armed(Check check, CheckSettings settings) { this(check, check.stage(), settings); }
+    }
 
     /**
      * An engine with the dialogue checks only: no greylist, no DNS list, no bounce-recipient files.
@@ -312,7 +316,7 @@ public final class DialoguePolicy implements PolicyEngine {
             }
             for (Armed a : stageChecks) {
                 Check c = a.check();
-                if (c.stage() != s.stage() || !which.test(c)) continue;
+                if (a.stage() != s.stage() || !which.test(c)) continue;
                 CheckSettings cs = a.settings();
                 if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
                     rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
@@ -426,17 +430,28 @@ public final class DialoguePolicy implements PolicyEngine {
                 return List.of();
             }
             return concat(connect, helo, sticky(), mail, extra).stream().distinct()
-                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && everyFinding))
+                    .filter(r -> earnsHeader(r, everyFinding))
                     .map(r -> header(r, report))
                     .distinct()
                     .toList();
         }
 
-        private static boolean earnsHeader(Collection<Ruling> rulings, boolean everyFinding) {
-            for (Ruling r : rulings) {
-                if (r.action() == Action.HEADER || (everyFinding && r.noteworthy())) return true;
+        private static boolean earnsHeader(List<Ruling> rulings, boolean everyFinding) {
+            for (int i = 0; i < rulings.size(); i++) {
+                if (earnsHeader(rulings.get(i), everyFinding)) return true;
             }
             return false;
+        }
+
+        private static boolean earnsHeader(Set<Ruling> rulings, boolean everyFinding) {
+            for (Ruling r : rulings) {
+                if (earnsHeader(r, everyFinding)) return true;
+            }
+            return false;
+        }
+
+        private static boolean earnsHeader(Ruling r, boolean everyFinding) {
+            return r.action() == Action.HEADER || (everyFinding && r.noteworthy());
         }
 
         /** A check's own header for its failure ({@code X-DNSbl-Warning:}), or an {@code X-Helo-Check:} line. */

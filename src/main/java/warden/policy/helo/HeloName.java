@@ -124,6 +124,7 @@ public sealed interface HeloName {
 
     /** {@code text} made safe for a reply, a log line or a header: printable ASCII, 80 characters, quoted. */
     static String quote(String text) {
+        if (text.length() <= 80 && safe(text)) return "\"" + text + "\""; // the usual case: one copy
         StringBuilder b = new StringBuilder("\"");
         for (int i = 0; i < text.length() && i < 80; i++) {
             char c = text.charAt(i);
@@ -131,5 +132,13 @@ public sealed interface HeloName {
         }
         if (text.length() > 80) b.append("...");
         return b.append('"').toString();
+    }
+
+    private static boolean safe(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"') return false;
+        }
+        return true;
     }
 }
