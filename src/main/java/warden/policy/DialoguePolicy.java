@@ -14,6 +14,7 @@ import warden.policy.dnsbl.DnsblWarning;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -164,6 +165,7 @@ public final class DialoguePolicy implements PolicyEngine {
         private Optional<String> exemption = Optional.empty();
         private boolean exemptionLogged;
         private Boolean listed;
+        /** The rulings earned at each stage (on FAIL and TEMPFAIL findings: a PASS or SKIP costs nothing). */
         private List<Ruling> connect = List.of();
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
@@ -230,14 +232,15 @@ public final class DialoguePolicy implements PolicyEngine {
                     Decision free = exempt(stage, exemption.get());
                     if (stage != Stage.DATA) return free;
                     // A loop is a loop whoever sends it: the one check exempt clients also get.
-                    List<Ruling> loop = run(s, c -> c.name().equals(MailLoop.NAME));
-                    return loop.stream().anyMatch(r -> r.action().refuses()) ? judge(stage, loop, Optional.empty()) : free;
+                    Ran loop = run(s, c -> c.name().equals(MailLoop.NAME));
+                    return loop.rulings().stream().anyMatch(r -> r.action().refuses())
+                            ? judge(stage, loop, Optional.empty()) : free;
                 }
-                List<Ruling> now = run(s, c -> true);
+                Ran now = run(s, c -> true);
                 switch (stage) {
-                    case CONNECT -> connect = now;
-                    case HELO -> helo = now;
-                    case MAIL -> mail = now;
+                    case CONNECT -> connect = now.rulings();
+                    case HELO -> helo = now.rulings();
+                    case MAIL -> mail = now.rulings();
                     default -> { }
                 }
                 Decision d = judge(stage, now, s.recipient());
@@ -259,7 +262,7 @@ public final class DialoguePolicy implements PolicyEngine {
             Ruling r = Ruling.of(EarlyTalker.finding(), cs);
             note(Stage.CONNECT, List.of(r));
             connect = Stream.concat(connect.stream(), Stream.of(r)).toList();
-            return judge(Stage.CONNECT, List.of(r), Optional.empty());
+            return judge(Stage.CONNECT, new Ran(List.of(r.finding()), List.of(r)), Optional.empty());
         }
 
         private Optional<String> exemption(SessionSnapshot s) {
@@ -306,27 +309,46 @@ public final class DialoguePolicy implements PolicyEngine {
             return new Decision(Verdict.CONTINUE, Duration.ZERO, List.of(), skipped);
         }
 
+        /**
+         * What the checks of one stage found, in running order, and the rulings on the findings
+         * that can cost the client something (FAIL and TEMPFAIL). A PASS or SKIP finding is ruled
+         * {@code pass} with no delay ({@link Ruling#of}): it is never logged, carried, sticky or
+         * headed, so it is not ruled on at all. Most findings of most verdicts are PASS or SKIP.
+         */
+        private record Ran(List<Finding> findings, List<Ruling> rulings) {}
+
         /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
-        private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
+        private Ran run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
             List<Armed> stageChecks = armed.get(s.stage());
-            List<Ruling> rulings = new ArrayList<>(stageChecks.size());
             if (s.stage() == Stage.RCPT && !armedHere().isEmpty()) {
                 stageChecks = new ArrayList<>(stageChecks);
                 stageChecks.addAll(armedHere());
             }
+            Finding[] found = new Finding[stageChecks.size()];
+            int n = 0;
+            List<Ruling> rulings = List.of();
             for (Armed a : stageChecks) {
                 Check c = a.check();
                 if (a.stage() != s.stage() || !which.test(c)) continue;
                 CheckSettings cs = a.settings();
+                Finding f;
+                Ruling r;
                 if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
-                    rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
-                    continue;
+                    f = c.skip("exempt from this check");
+                    r = null;
+                } else {
+                    try {
+                        f = c.check(s);
+                        r = f.outcome() == Finding.Outcome.FAIL || f.outcome() == Finding.Outcome.TEMPFAIL ? Ruling.of(f, cs) : null;
+                    } catch (RuntimeException e) {
+                        r = Ruling.broken(c.name(), e);
+                        f = r.finding();
+                    }
                 }
-                try {
-                    rulings.add(Ruling.of(c.check(s), cs));
-                } catch (RuntimeException e) {
-                    rulings.add(Ruling.broken(c.name(), e));
-                }
+                found[n++] = f;
+                if (r == null) continue;
+                if (rulings.isEmpty()) rulings = new ArrayList<>();
+                rulings.add(r);
             }
             note(s.stage(), rulings);
             // Gross faults of the client stick to the connection; a recipient's or a message's do not.
@@ -337,7 +359,7 @@ public final class DialoguePolicy implements PolicyEngine {
                     sticky.add(r);
                 }
             }
-            return rulings;
+            return new Ran(List.of(n == found.length ? found : Arrays.copyOf(found, n)), rulings);
         }
 
         private void note(Stage stage, List<Ruling> rulings) {
@@ -350,8 +372,9 @@ public final class DialoguePolicy implements PolicyEngine {
             }
         }
 
-        /** Turns this stage's rulings and what the connection carries into the decision. */
-        private Decision judge(Stage stage, List<Ruling> now, Optional<String> recipient) {
+        /** Turns what this stage's checks found and what the connection carries into the decision. */
+        private Decision judge(Stage stage, Ran ran, Optional<String> recipient) {
+            List<Ruling> now = ran.rulings();
             List<Ruling> carried = switch (stage) {
                 case MAIL -> concat(connect, helo, sticky());
                 case RCPT -> concat(connect, helo, mail, sticky());
@@ -377,14 +400,10 @@ public final class DialoguePolicy implements PolicyEngine {
 
             List<Finding> findings;
             if (carried.isEmpty()) {
-                // The usual case (HELO, and any stage of a clean connection): only this stage's
-                // findings, put straight into the immutable list the decision keeps.
-                Finding[] ran = new Finding[now.size()];
-                for (int i = 0; i < ran.length; i++) ran[i] = now.get(i).finding();
-                findings = List.of(ran);
+                findings = ran.findings(); // the usual case (HELO, and any stage of a clean connection)
             } else {
-                findings = new ArrayList<>(now.size() + carried.size());
-                for (Ruling r : now) findings.add(r.finding());
+                findings = new ArrayList<>(ran.findings().size() + carried.size());
+                findings.addAll(ran.findings());
                 for (Ruling r : carried) {
                     if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
                 }

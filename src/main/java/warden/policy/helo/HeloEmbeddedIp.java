@@ -35,18 +35,23 @@ public final class HeloEmbeddedIp implements Check {
 
     public static final String NAME = "helo-embedded-ip";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding NO_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "no IP address in the name");
+    private static final Finding REVERSE_NAME = new Finding(NAME, Finding.Outcome.PASS, "the name carries an address but is the client's reverse name");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         Optional<String> embedded = embedded(h.name(), s.clientAddress());
-        if (embedded.isEmpty()) return pass("no IP address in the name");
+        if (embedded.isEmpty()) return NO_ADDRESS;
         List<String> ptr = s.identity().map(ClientIdentity::ptrNames).orElse(List.of());
         if (ptr.stream().anyMatch(n -> n.equalsIgnoreCase(h.name()))) {
-            return pass("the name carries an address but is the client's reverse name");
+            return REVERSE_NAME;
         }
         if (ptr.isEmpty() && s.identity().map(ClientIdentity::tempFail).orElse(false)) {
             return tempFail("HELO " + h.shown() + " carries an IP address and the client's reverse name could not be looked up now");
