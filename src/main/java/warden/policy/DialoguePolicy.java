@@ -17,13 +17,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -169,8 +167,8 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<Ruling> connect = List.of();
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
-        /** The gross punishments earned so far, in order; null until one is. */
-        private Set<Ruling> sticky;
+        /** The gross punishments earned so far, in order and each once (a handful at most); null until one is. */
+        private List<Ruling> sticky;
         /** The DNS-list checks, bound to this connection's lookups: made at the first RCPT. */
         private List<Check> own;
         private List<Armed> armedHere;
@@ -353,10 +351,11 @@ public final class DialoguePolicy implements PolicyEngine {
             note(s.stage(), rulings);
             // Gross faults of the client stick to the connection; a recipient's or a message's do not.
             if (s.stage().compareTo(Stage.RCPT) < 0) {
-                for (Ruling r : rulings) {
+                for (int i = 0; i < rulings.size(); i++) {
+                    Ruling r = rulings.get(i);
                     if (!r.action().sticky()) continue;
-                    if (sticky == null) sticky = new LinkedHashSet<>();
-                    sticky.add(r);
+                    if (sticky == null) sticky = new ArrayList<>(4);
+                    if (!sticky.contains(r)) sticky.add(r);
                 }
             }
             return new Ran(List.of(n == found.length ? found : Arrays.copyOf(found, n)), rulings);
@@ -364,7 +363,8 @@ public final class DialoguePolicy implements PolicyEngine {
 
         private void note(Stage stage, List<Ruling> rulings) {
             String prefix = settings.mode() == PolicySettings.Mode.REPORT ? "report: would " : "";
-            for (Ruling r : rulings) {
+            for (int i = 0; i < rulings.size(); i++) {
+                Ruling r = rulings.get(i);
                 if (!r.noteworthy()) continue;
                 log.accept("policy " + who() + " " + stage.label() + " " + r.finding().check() + " "
                         + r.finding().outcome().label()
@@ -385,7 +385,9 @@ public final class DialoguePolicy implements PolicyEngine {
             if (!carried.isEmpty()) carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
 
             Duration delay = Duration.ZERO;
-            for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) delay = delay.plus(r.delay());
+            for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) {
+                if (!r.delay().isZero()) delay = delay.isZero() ? r.delay() : delay.plus(r.delay());
+            }
             Duration cap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS
                     ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
             if (delay.compareTo(cap) > 0) delay = cap;
@@ -458,13 +460,6 @@ public final class DialoguePolicy implements PolicyEngine {
         private static boolean earnsHeader(List<Ruling> rulings, boolean everyFinding) {
             for (int i = 0; i < rulings.size(); i++) {
                 if (earnsHeader(rulings.get(i), everyFinding)) return true;
-            }
-            return false;
-        }
-
-        private static boolean earnsHeader(Set<Ruling> rulings, boolean everyFinding) {
-            for (Ruling r : rulings) {
-                if (earnsHeader(r, everyFinding)) return true;
             }
             return false;
         }

@@ -94,6 +94,18 @@ public final class HeloEmbeddedIp implements Check {
         }
     }
 
+    /** Where {@code value} is written in {@code name} as 8 lower-case hex digits, or -1. */
+    private static int indexOfHex(String name, int value) {
+        next:
+        for (int i = 0; i + 8 <= name.length(); i++) {
+            for (int k = 0; k < 8; k++) {
+                if (name.charAt(i + k) != Character.forDigit(value >>> (28 - 4 * k) & 0xf, 16)) continue next;
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static boolean digit(String s, int i) {
         char c = s.charAt(i);
         return c >= '0' && c <= '9';
@@ -104,14 +116,15 @@ public final class HeloEmbeddedIp implements Check {
         Optional<String> quad = quad(name);
         if (quad.isPresent()) return quad;
         byte[] b = client.getAddress();
-        HexFormat hex = HexFormat.of();
         if (client instanceof Inet4Address) {
-            byte[] reversed = {b[3], b[2], b[1], b[0]};
-            for (String form : List.of(hex.formatHex(b), hex.formatHex(reversed))) {
-                if (name.contains(form)) return Optional.of(form);
+            // Looked for in place, not written out twice for contains(): most names are clean.
+            int address = (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+            for (int form : new int[] {address, Integer.reverseBytes(address)}) {
+                int at = indexOfHex(name, form);
+                if (at >= 0) return Optional.of(name.substring(at, at + 8));
             }
         } else {
-            String full = hex.formatHex(b);
+            String full = HexFormat.of().formatHex(b);
             if (name.contains(full)) return Optional.of(full);
             StringBuilder dashed = new StringBuilder();
             for (int i = 0; i < 16; i += 2) {
