@@ -182,7 +182,12 @@ public final class DialoguePolicy implements PolicyEngine {
 
         /** The client as log lines name it: its address in brackets, written out at the first line. */
         private String who() {
-            if (who == null) who = "[" + client.getHostAddress() + "]";
+            if (who == null) {
+                // An IPv4 address in one concatenation, as getHostAddress() writes it (it goes through a StringBuilder).
+                byte[] b = client.getAddress();
+                who = b.length == 4 ? "[" + (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff) + "]"
+                        : "[" + client.getHostAddress() + "]";
+            }
             return who;
         }
 
