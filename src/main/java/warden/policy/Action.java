@@ -23,8 +23,11 @@ import java.util.stream.Collectors;
 public enum Action {
     PASS, LOG, HEADER, DELAY, DEFER, DENY, DROP;
 
+    /** Lower-cased once: every noteworthy finding's log line describes its action. */
+    private final String label = name().toLowerCase(Locale.ROOT);
+
     /** The name used in config and logs: lower case. */
-    public String label() { return name().toLowerCase(Locale.ROOT); }
+    public String label() { return label; }
 
     /** Whether the action refuses the command (defer, deny, drop). */
     public boolean refuses() { return compareTo(DEFER) >= 0; }

@@ -43,8 +43,29 @@ public record CheckSettings(Action action, Duration delay, HostList exempt) {
 
     /** For logs and reports: {@code deny}, {@code delay 20s}, {@code delay 20s, deny}. */
     public String describe() {
+        return describe(action, delay);
+    }
+
+    /**
+     * {@link #describe()} of an action and delay, without making settings of them: the log line of
+     * nearly every verdict has one, and there are few (an action and a whole number of seconds up
+     * to {@link PolicySettings#DELAY_LIMIT}), so each is written once and kept.
+     */
+    static String describe(Action action, Duration delay) {
         if (delay.isZero() || action == Action.PASS) return action.label();
-        String wait = "delay " + delay.toSeconds() + "s";
+        long seconds = delay.toSeconds();
+        if (seconds >= DESCRIBED[0].length) return describe(action, seconds);
+        // Racy but safe: a String is immutable, so another thread sees it whole or writes its own.
+        String[] ofAction = DESCRIBED[action.ordinal()];
+        String text = ofAction[(int) seconds];
+        if (text == null) ofAction[(int) seconds] = text = describe(action, seconds);
+        return text;
+    }
+
+    private static final String[][] DESCRIBED = new String[Action.values().length][(int) PolicySettings.DELAY_LIMIT.toSeconds() + 1];
+
+    private static String describe(Action action, long seconds) {
+        String wait = "delay " + seconds + "s";
         return action == Action.DELAY ? wait : wait + ", " + action.label();
     }
 }

@@ -14,15 +14,14 @@ import warden.policy.dnsbl.DnsblWarning;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -98,8 +97,13 @@ public final class DialoguePolicy implements PolicyEngine {
     private final Optional<HostWhitelist> whitelist;
     private final FrontLines lines;
 
-    /** A check the engine runs, with its settings: looked up once, not at every decision. */
-    private record Armed(Check check, CheckSettings settings) {}
+    /**
+     * A check the engine runs, with its stage and settings: looked up once, not at every decision
+     * (asking each of a dozen check classes its stage is a megamorphic call per check per verdict).
+     */
+    private record Armed(Check check, Stage stage, CheckSettings settings) {
+        Armed(Check check, CheckSettings settings) { this(check, check.stage(), settings); }
+    }
 
     /**
      * An engine with the dialogue checks only: no greylist, no DNS list, no bounce-recipient files.
@@ -145,29 +149,51 @@ public final class DialoguePolicy implements PolicyEngine {
         return new Connection(clientAddress);
     }
 
-    /** The policy state of one connection. */
+    /**
+     * The policy state of one connection. A connection is opened for every client, most of which
+     * never earn a sticky punishment nor reach the greylist, so what only some need is made when
+     * first needed (the collections, the address text of log lines).
+     */
     private final class Connection implements PolicySession {
 
         private final InetAddress client;
-        private final String who;
+        /** The client's address as log lines show it, {@code [192.0.2.1]}; see {@link #who()}. */
+        private String who;
         private Optional<ClientIdentity> identity = Optional.empty();
         private Optional<String> exemption = Optional.empty();
         private boolean exemptionLogged;
         private Boolean listed;
+        /** The rulings earned at each stage (on FAIL and TEMPFAIL findings: a PASS or SKIP costs nothing). */
         private List<Ruling> connect = List.of();
         private List<Ruling> helo = List.of();
         private List<Ruling> mail = List.of();
-        private final Set<Ruling> sticky = new LinkedHashSet<>();
+        /** The gross punishments earned so far, in order and each once (a handful at most); null until one is. */
+        private List<Ruling> sticky;
         /** The DNS-list checks, bound to this connection's lookups: made at the first RCPT. */
         private List<Check> own;
         private List<Armed> armedHere;
         private DnsListReport dnsReport;
-        /** This transaction's recipients that passed the greylist, with how long they had been delayed. */
-        private final Map<String, Duration> greylistPassed = new HashMap<>();
+        /** This transaction's recipients that passed the greylist, with how long they had been delayed; null until one does. */
+        private Map<String, Duration> greylistPassed;
 
         Connection(InetAddress client) {
             this.client = client;
-            this.who = "[" + client.getHostAddress() + "]";
+        }
+
+        /** The client as log lines name it: its address in brackets, written out at the first line. */
+        private String who() {
+            if (who == null) {
+                // An IPv4 address in one concatenation, as getHostAddress() writes it (it goes through a StringBuilder).
+                byte[] b = client.getAddress();
+                who = b.length == 4 ? "[" + (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff) + "]"
+                        : "[" + client.getHostAddress() + "]";
+            }
+            return who;
+        }
+
+        /** The sticky rulings, in the order they were earned. */
+        private List<Ruling> sticky() {
+            return sticky == null ? List.of() : List.copyOf(sticky);
         }
 
         /** This connection's DNS-list checks, armed; made once, when a stage first needs them. */
@@ -204,26 +230,27 @@ public final class DialoguePolicy implements PolicyEngine {
                     s = withIdentity(s);
                     exemption = whitelisted();
                 }
-                if (stage == Stage.MAIL) greylistPassed.clear(); // a new transaction
+                if (stage == Stage.MAIL) greylistPassed = null; // a new transaction
                 if (exemption.isPresent()) {
                     Decision free = exempt(stage, exemption.get());
                     if (stage != Stage.DATA) return free;
                     // A loop is a loop whoever sends it: the one check exempt clients also get.
-                    List<Ruling> loop = run(s, c -> c.name().equals(MailLoop.NAME));
-                    return loop.stream().anyMatch(r -> r.action().refuses()) ? judge(stage, loop, Optional.empty()) : free;
+                    Ran loop = run(s, c -> c.name().equals(MailLoop.NAME));
+                    return loop.rulings().stream().anyMatch(r -> r.action().refuses())
+                            ? judge(stage, loop, Optional.empty()) : free;
                 }
-                List<Ruling> now = run(s, c -> true);
+                Ran now = run(s, c -> true);
                 switch (stage) {
-                    case CONNECT -> connect = now;
-                    case HELO -> helo = now;
-                    case MAIL -> mail = now;
+                    case CONNECT -> connect = now.rulings();
+                    case HELO -> helo = now.rulings();
+                    case MAIL -> mail = now.rulings();
                     default -> { }
                 }
                 Decision d = judge(stage, now, s.recipient());
                 return stage == Stage.RCPT || stage == Stage.DATA ? greylist(d, s) : d;
             } catch (RuntimeException e) {
                 // Fail soft: a bug in the engine defers, it never rejects.
-                log.accept("policy " + who + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
+                log.accept("policy " + who() + " " + snapshot.stage().label() + ": internal error, deferring: " + e);
                 boolean banner = snapshot.stage() == Stage.CONNECT;
                 return new Decision(new Verdict.Refuse(Reply.of(banner ? 421 : 451, "4.3.0",
                         "temporary local problem; try again later"), banner), Duration.ZERO, List.of(), List.of());
@@ -238,7 +265,7 @@ public final class DialoguePolicy implements PolicyEngine {
             Ruling r = Ruling.of(EarlyTalker.finding(), cs);
             note(Stage.CONNECT, List.of(r));
             connect = Stream.concat(connect.stream(), Stream.of(r)).toList();
-            return judge(Stage.CONNECT, List.of(r), Optional.empty());
+            return judge(Stage.CONNECT, new Ran(List.of(r.finding()), List.of(r)), Optional.empty());
         }
 
         private Optional<String> exemption(SessionSnapshot s) {
@@ -271,71 +298,101 @@ public final class DialoguePolicy implements PolicyEngine {
 
         private Decision exempt(Stage stage, String why) {
             if (!exemptionLogged) {
-                log.accept("policy " + who + " exempt from checks: " + why);
+                log.accept("policy " + who() + " exempt from checks: " + why);
                 exemptionLogged = true;
             }
             // Forgiven: what was earned before the client proved itself no longer counts.
             connect = List.of();
             helo = List.of();
             mail = List.of();
-            sticky.clear();
+            sticky = null;
             List<Finding> skipped = Stream.concat(checks.stream(), stage == Stage.RCPT ? armedHere().stream().map(Armed::check) : Stream.empty())
                     .filter(c -> c.stage() == stage)
                     .map(c -> c.skip("exempt: " + why)).toList();
             return new Decision(Verdict.CONTINUE, Duration.ZERO, List.of(), skipped);
         }
 
+        /**
+         * What the checks of one stage found, in running order, and the rulings on the findings
+         * that can cost the client something (FAIL and TEMPFAIL). A PASS or SKIP finding is ruled
+         * {@code pass} with no delay ({@link Ruling#of}): it is never logged, carried, sticky or
+         * headed, so it is not ruled on at all. Most findings of most verdicts are PASS or SKIP.
+         */
+        private record Ran(List<Finding> findings, List<Ruling> rulings) {}
+
         /** Runs the stage's checks that {@code which} selects; a check that throws is ruled broken, the others go on. */
-        private List<Ruling> run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
-            List<Ruling> rulings = new ArrayList<>();
+        private Ran run(SessionSnapshot s, java.util.function.Predicate<Check> which) {
             List<Armed> stageChecks = armed.get(s.stage());
             if (s.stage() == Stage.RCPT && !armedHere().isEmpty()) {
                 stageChecks = new ArrayList<>(stageChecks);
                 stageChecks.addAll(armedHere());
             }
+            Finding[] found = new Finding[stageChecks.size()];
+            int n = 0;
+            List<Ruling> rulings = List.of();
             for (Armed a : stageChecks) {
                 Check c = a.check();
-                if (c.stage() != s.stage() || !which.test(c)) continue;
+                if (a.stage() != s.stage() || !which.test(c)) continue;
                 CheckSettings cs = a.settings();
+                Finding f;
+                Ruling r;
                 if (!cs.exempt().isEmpty() && cs.exempt().matches(client, confirmedName())) {
-                    rulings.add(Ruling.of(c.skip("exempt from this check"), cs));
-                    continue;
+                    f = c.skip("exempt from this check");
+                    r = null;
+                } else {
+                    try {
+                        f = c.check(s);
+                        r = f.outcome() == Finding.Outcome.FAIL || f.outcome() == Finding.Outcome.TEMPFAIL ? Ruling.of(f, cs) : null;
+                    } catch (RuntimeException e) {
+                        r = Ruling.broken(c.name(), e);
+                        f = r.finding();
+                    }
                 }
-                try {
-                    rulings.add(Ruling.of(c.check(s), cs));
-                } catch (RuntimeException e) {
-                    rulings.add(Ruling.broken(c.name(), e));
-                }
+                found[n++] = f;
+                if (r == null) continue;
+                if (rulings.isEmpty()) rulings = new ArrayList<>();
+                rulings.add(r);
             }
             note(s.stage(), rulings);
             // Gross faults of the client stick to the connection; a recipient's or a message's do not.
-            if (s.stage().compareTo(Stage.RCPT) < 0) sticky.addAll(rulings.stream().filter(r -> r.action().sticky()).toList());
-            return rulings;
+            if (s.stage().compareTo(Stage.RCPT) < 0) {
+                for (int i = 0; i < rulings.size(); i++) {
+                    Ruling r = rulings.get(i);
+                    if (!r.action().sticky()) continue;
+                    if (sticky == null) sticky = new ArrayList<>(4);
+                    if (!sticky.contains(r)) sticky.add(r);
+                }
+            }
+            return new Ran(List.of(n == found.length ? found : Arrays.copyOf(found, n)), rulings);
         }
 
         private void note(Stage stage, List<Ruling> rulings) {
             String prefix = settings.mode() == PolicySettings.Mode.REPORT ? "report: would " : "";
-            for (Ruling r : rulings) {
+            for (int i = 0; i < rulings.size(); i++) {
+                Ruling r = rulings.get(i);
                 if (!r.noteworthy()) continue;
-                log.accept("policy " + who + " " + stage.label() + " " + r.finding().check() + " "
-                        + r.finding().outcome().name().toLowerCase(Locale.ROOT)
+                log.accept("policy " + who() + " " + stage.label() + " " + r.finding().check() + " "
+                        + r.finding().outcome().label()
                         + " (" + prefix + r.describe() + "): " + r.finding().reason());
             }
         }
 
-        /** Turns this stage's rulings and what the connection carries into the decision. */
-        private Decision judge(Stage stage, List<Ruling> now, Optional<String> recipient) {
+        /** Turns what this stage's checks found and what the connection carries into the decision. */
+        private Decision judge(Stage stage, Ran ran, Optional<String> recipient) {
+            List<Ruling> now = ran.rulings();
             List<Ruling> carried = switch (stage) {
-                case MAIL -> concat(connect, helo, List.copyOf(sticky));
-                case RCPT -> concat(connect, helo, mail, List.copyOf(sticky));
+                case MAIL -> concat(connect, helo, sticky());
+                case RCPT -> concat(connect, helo, mail, sticky());
                 case HELO -> settings.rejectAt() == PolicySettings.RejectAt.HELO
-                        ? concat(List.copyOf(sticky), connect) : List.of();
+                        ? concat(sticky(), connect) : List.of();
                 default -> List.of();
             };
             if (!carried.isEmpty()) carried = carried.stream().filter(r -> !now.contains(r)).distinct().toList();
 
             Duration delay = Duration.ZERO;
-            for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) delay = delay.plus(r.delay());
+            for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) {
+                if (!r.delay().isZero()) delay = delay.isZero() ? r.delay() : delay.plus(r.delay());
+            }
             Duration cap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS
                     ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
             if (delay.compareTo(cap) > 0) delay = cap;
@@ -348,22 +405,27 @@ public final class DialoguePolicy implements PolicyEngine {
                                     .thenComparing(r -> r.cause() == Ruling.Cause.POLICY))
                     : Optional.empty();
 
-            List<Finding> findings = new ArrayList<>(now.size() + carried.size());
-            for (Ruling r : now) findings.add(r.finding());
-            for (Ruling r : carried) {
-                if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+            List<Finding> findings;
+            if (carried.isEmpty()) {
+                findings = ran.findings(); // the usual case (HELO, and any stage of a clean connection)
+            } else {
+                findings = new ArrayList<>(ran.findings().size() + carried.size());
+                findings.addAll(ran.findings());
+                for (Ruling r : carried) {
+                    if (r.delay().isPositive() || r.action().refuses()) findings.add(r.finding());
+                }
+                // One finding per check ran now; only what was carried can repeat one.
+                findings = findings.stream().distinct().toList();
             }
-            // One finding per check ran now; only what was carried can repeat one.
-            if (!carried.isEmpty()) findings = findings.stream().distinct().toList();
 
             // Headers a recipient or a message earned now (a DNSBL warning), unless they are refused.
             List<Ruling> tagging = stage == Stage.RCPT || stage == Stage.DATA
                     ? now.stream().filter(r -> !r.action().refuses()).toList() : List.of();
             if (settings.mode() == PolicySettings.Mode.REPORT) {
                 refusal.flatMap(r -> reply(r, stage)).ifPresent(reply ->
-                        log.accept("policy " + who + " report: would refuse " + stage.label() + " with " + reply));
+                        log.accept("policy " + who() + " report: would refuse " + stage.label() + " with " + reply));
                 if (delay.isPositive()) {
-                    log.accept("policy " + who + " report: would delay " + stage.label() + " by " + delay.toSeconds() + "s");
+                    log.accept("policy " + who() + " report: would delay " + stage.label() + " by " + delay.toSeconds() + "s");
                 }
                 return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(tagging), findings);
             }
@@ -388,14 +450,27 @@ public final class DialoguePolicy implements PolicyEngine {
         private List<String> headers(List<Ruling> extra) {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean everyFinding = settings.heloCheckHeader() || report;
-            List<Ruling> earned = concat(connect, helo, List.copyOf(sticky), mail, extra);
-            // The usual case, no header at all, without building a stream.
-            if (earned.stream().noneMatch(r -> r.action() == Action.HEADER || (everyFinding && r.noteworthy()))) return List.of();
-            return earned.stream().distinct()
-                    .filter(r -> r.action() == Action.HEADER || (r.noteworthy() && everyFinding))
+            // The usual case, no header at all, without building a list or a stream.
+            if (!earnsHeader(connect, everyFinding) && !earnsHeader(helo, everyFinding) && !earnsHeader(mail, everyFinding)
+                    && !earnsHeader(extra, everyFinding) && (sticky == null || !earnsHeader(sticky, everyFinding))) {
+                return List.of();
+            }
+            return concat(connect, helo, sticky(), mail, extra).stream().distinct()
+                    .filter(r -> earnsHeader(r, everyFinding))
                     .map(r -> header(r, report))
                     .distinct()
                     .toList();
+        }
+
+        private static boolean earnsHeader(List<Ruling> rulings, boolean everyFinding) {
+            for (int i = 0; i < rulings.size(); i++) {
+                if (earnsHeader(rulings.get(i), everyFinding)) return true;
+            }
+            return false;
+        }
+
+        private static boolean earnsHeader(Ruling r, boolean everyFinding) {
+            return r.action() == Action.HEADER || (everyFinding && r.noteworthy());
         }
 
         /** A check's own header for its failure ({@code X-DNSbl-Warning:}), or an {@code X-Helo-Check:} line. */
@@ -405,7 +480,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 Optional<String> own = c.header(r.finding());
                 if (own.isPresent()) return own.get();
             }
-            return "X-Helo-Check: " + r.finding().check() + " " + r.finding().outcome().name().toLowerCase(Locale.ROOT)
+            return "X-Helo-Check: " + r.finding().check() + " " + r.finding().outcome().label()
                     + (report ? " (report: would " + r.describe() + ")" : "") + "; " + Check.oneLine(r.finding().reason());
         }
 
@@ -422,7 +497,8 @@ public final class DialoguePolicy implements PolicyEngine {
             boolean bounce = s.nullSender();
             if (stage == Stage.RCPT && bounce) return with(d, Finding.Outcome.SKIP, "the null sender is greylisted at DATA", List.of());
             if (stage == Stage.DATA && !bounce) {
-                Duration delayed = s.recipients().stream().map(r -> greylistPassed.getOrDefault(r, Duration.ZERO))
+                Duration delayed = s.recipients().stream()
+                        .map(r -> greylistPassed == null ? Duration.ZERO : greylistPassed.getOrDefault(r, Duration.ZERO))
                         .max(Comparator.naturalOrder()).orElse(Duration.ZERO);
                 return with(d, null, null, new GreylistResult.Pass(delayed, false, false).header().stream().toList());
             }
@@ -445,7 +521,10 @@ public final class DialoguePolicy implements PolicyEngine {
                 case GreylistResult.Pass p -> {
                     // Only the message that was held back is marked; later mail of a white triplet was not delayed.
                     Duration delayed = p.promoted() ? p.delayed() : Duration.ZERO;
-                    if (stage == Stage.RCPT) greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    if (stage == Stage.RCPT) {
+                        if (greylistPassed == null) greylistPassed = new HashMap<>();
+                        greylistPassed.merge(recipient, delayed, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                    }
                     String why = p.byNetwork() ? "the client's network is whitelisted"
                             : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
                     yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
@@ -457,7 +536,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 case GreylistResult.Unavailable u -> {
                     String what = "the greylist store is unavailable (" + Check.oneLine(u.reason()) + "); "
                             + (u.reply().isPresent() ? "deferring" : "accepting without greylisting");
-                    log.accept("policy " + who + " " + stage.label() + " greylist: " + what);
+                    log.accept("policy " + who() + " " + stage.label() + " greylist: " + what);
                     yield u.reply().isPresent()
                             ? refuse(d, stage, report, Finding.Outcome.TEMPFAIL, what, u.reply().get())
                             : with(d, Finding.Outcome.TEMPFAIL, what, List.of());
@@ -466,7 +545,7 @@ public final class DialoguePolicy implements PolicyEngine {
         }
 
         private Decision refuse(Decision d, Stage stage, boolean report, Finding.Outcome outcome, String why, Reply reply) {
-            log.accept("policy " + who + " " + stage.label() + " greylist: " + (report ? "report: would refuse, " : "") + why);
+            log.accept("policy " + who() + " " + stage.label() + " greylist: " + (report ? "report: would refuse, " : "") + why);
             Decision noted = with(d, outcome, why, List.of());
             if (report) return noted;
             return new Decision(new Verdict.Refuse(reply, false), noted.delay(), noted.headers(), noted.findings());

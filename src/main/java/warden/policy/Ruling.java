@@ -54,7 +54,7 @@ public record Ruling(Finding finding, Action action, Duration delay, Cause cause
 
     /** For logs and reports: {@code deny}, {@code delay 20s}, {@code delay 20s, deny}. */
     public String describe() {
-        return new CheckSettings(action, delay, HostList.EMPTY).describe();
+        return CheckSettings.describe(action, delay);
     }
 
     /** The reply this ruling refuses with at {@code stage}, if its action refuses. */

@@ -4,6 +4,9 @@ package warden.policy;
 public enum Stage {
     CONNECT, HELO, MAIL, RCPT, DATA;
 
+    /** Lower-cased once: every log line of the engine names its stage. */
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
     /** The name used in logs and config: lower case. */
-    public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    public String label() { return label; }
 }

@@ -18,6 +18,9 @@ public final class HeloAddressLiteral implements Check {
 
     public static final String NAME = "helo-address-literal";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_LITERAL = new Finding(NAME, Finding.Outcome.PASS, "not an address literal");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -26,6 +29,6 @@ public final class HeloAddressLiteral implements Check {
     public Finding check(SessionSnapshot s) {
         return HeloName.of(s) instanceof HeloName.AddressLiteral l && l.error().isEmpty()
                 ? fail("HELO " + l.shown() + " is an address literal, not a host name")
-                : pass("not an address literal");
+                : NOT_A_LITERAL;
     }
 }

@@ -19,17 +19,21 @@ public final class HeloBadDots implements Check {
 
     public static final String NAME = "helo-bad-dots";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding NO_MISPLACED_DOTS = new Finding(NAME, Finding.Outcome.PASS, "no misplaced dots");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         String raw = h.raw();
         if (raw.startsWith(".")) return fail("HELO " + h.shown() + " starts with a dot");
         if (raw.contains("..")) return fail("HELO " + h.shown() + " has two dots in a row (an empty label)");
         if (h.trailingDot()) return fail("HELO " + h.shown() + " ends with a dot");
-        return pass("no misplaced dots");
+        return NO_MISPLACED_DOTS;
     }
 }

@@ -18,6 +18,9 @@ public final class HeloBareIp implements Check {
 
     public static final String NAME = "helo-bare-ip";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_BARE = new Finding(NAME, Finding.Outcome.PASS, "not a bare IP address");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -26,6 +29,6 @@ public final class HeloBareIp implements Check {
     public Finding check(SessionSnapshot s) {
         return HeloName.of(s) instanceof HeloName.BareAddress b
                 ? fail("HELO " + b.shown() + " is a bare IP address; RFC 5321 4.1.3 requires an address literal in brackets")
-                : pass("not a bare IP address");
+                : NOT_BARE;
     }
 }

@@ -20,6 +20,10 @@ public final class HeloBogusName implements Check {
 
     public static final String NAME = "helo-bogus-name";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding NOT_DEFAULT = new Finding(NAME, Finding.Outcome.PASS, "not a default name");
+
     private static final Set<String> NAMES = Set.of("localhost", "localhost.localdomain", "localdomain", "smtp");
 
     @Override public String name() { return NAME; }
@@ -28,10 +32,10 @@ public final class HeloBogusName implements Check {
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         String n = h.name();
         boolean bogus = NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain");
-        if (!bogus) return pass("not a default name");
+        if (!bogus) return NOT_DEFAULT;
         if (s.clientAddress().isLoopbackAddress()) return pass("a loopback client may call itself " + h.shown());
         return fail("HELO " + h.shown() + " is a default name of unconfigured software, not this client's name");
     }

@@ -17,6 +17,9 @@ public final class HeloEmpty implements Check {
 
     public static final String NAME = "helo-empty";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding GIVEN = new Finding(NAME, Finding.Outcome.PASS, "an argument was given");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -25,6 +28,6 @@ public final class HeloEmpty implements Check {
     public Finding check(SessionSnapshot s) {
         return HeloName.of(s) instanceof HeloName.Empty
                 ? fail(s.heloVerb().orElse("HELO") + " without an argument; RFC 5321 4.1.1.1 requires a domain or address literal")
-                : pass("an argument was given");
+                : GIVEN;
     }
 }

@@ -11,10 +11,6 @@ final class HeloGrammar {
 
     private HeloGrammar() {}
 
-    // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
-    static final Pattern LABEL = Pattern.compile("[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?");
-    static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     static final Pattern GENERAL_TAG = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?");
     static final Pattern DCONTENT = Pattern.compile("[\\x21-\\x5a\\x5e-\\x7e]+");
 
@@ -42,7 +38,7 @@ final class HeloGrammar {
             return new HeloName.AddressLiteral(word, "", Optional.empty(), Optional.of("the literal is not closed by ]"));
         }
         String inside = word.substring(1, word.length() - 1);
-        if (IPV4.matcher(inside).matches()) {
+        if (dottedQuad(inside)) {
             return new HeloName.AddressLiteral(word, "", numeric(inside), Optional.empty());
         }
         int colon = inside.indexOf(':');
@@ -69,13 +65,63 @@ final class HeloGrammar {
         // Most greetings are names: a text without a colon that is not all digits and dots can
         // match neither pattern, and is turned away without running them.
         if (text.indexOf(':') < 0 && !digitsAndDots(text)) return Optional.empty();
-        if (!IPV4.matcher(text).matches() && !IPV6_CHARS.matcher(text).matches()) return Optional.empty();
+        if (!dottedQuad(text) && !ipv6Chars(text)) return Optional.empty();
         try {
             // Safe: the text is a dotted quad or contains a colon, so no name lookup happens.
             return Optional.of(InetAddress.getByName(text));
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Why {@code name.substring(start, end)}, a label of a lower-cased name, is not an RFC 1035
+     * label (letters, digits and inner hyphens, at most 63), or null if it is one.
+     */
+    static String labelError(String name, int start, int end) {
+        if (start == end) return "it has an empty label";
+        if (end - start > 63) return "a label is longer than 63 characters";
+        if (name.charAt(start) == '-' || name.charAt(end - 1) == '-') return "a label starts or ends with a hyphen";
+        for (int i = start; i < end; i++) {
+            char c = name.charAt(i);
+            // XXX the underscore is RFC-invalid in a host name, accepted because Windows hosts send it
+            boolean letterOrDigit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            if (!letterOrDigit && c != '-') return "it has characters other than letters, digits, hyphens and dots";
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code s} is a dotted quad: four decimal numbers up to 255 without leading zeros,
+     * {@code (25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}}, scanned
+     * by hand because every literal and number-like greeting is tested.
+     */
+    static boolean dottedQuad(String s) {
+        int i = 0;
+        for (int field = 0; field < 4; field++) {
+            if (field > 0) {
+                if (i == s.length() || s.charAt(i) != '.') return false;
+                i++;
+            }
+            int start = i;
+            int value = 0;
+            while (i < s.length() && i - start < 4 && s.charAt(i) >= '0' && s.charAt(i) <= '9') value = value * 10 + (s.charAt(i++) - '0');
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || value > 255 || (digits > 1 && s.charAt(start) == '0')) return false;
+        }
+        return i == s.length();
+    }
+
+    /** Whether {@code s} has only hex digits, colons and dots, and at least one colon: {@code [0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*}. */
+    static boolean ipv6Chars(String s) {
+        boolean colon = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            colon |= c == ':';
+            boolean hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!hex && c != ':' && c != '.') return false;
+        }
+        return colon;
     }
 
     private static boolean digitsAndDots(String s) {

@@ -20,6 +20,10 @@ public final class HeloLiteralMismatch implements Check {
 
     public static final String NAME = "helo-literal-mismatch";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_AN_IP_LITERAL = new Finding(NAME, Finding.Outcome.SKIP, "not an IP address literal");
+    private static final Finding CLIENTS_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "the literal is the client's address");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -27,10 +31,10 @@ public final class HeloLiteralMismatch implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.AddressLiteral l) || l.address().isEmpty()) {
-            return skip("not an IP address literal");
+            return NOT_AN_IP_LITERAL;
         }
         return l.address().get().equals(s.clientAddress())
-                ? pass("the literal is the client's address")
+                ? CLIENTS_ADDRESS
                 : fail("HELO literal " + l.shown() + " is not the client's address " + s.clientAddress().getHostAddress());
     }
 }

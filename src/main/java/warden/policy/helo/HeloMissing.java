@@ -18,6 +18,9 @@ public final class HeloMissing implements Check {
 
     public static final String NAME = "helo-missing";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding GREETED = new Finding(NAME, Finding.Outcome.PASS, "the client greeted first");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.MAIL; }
@@ -25,7 +28,7 @@ public final class HeloMissing implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         return s.heloName().isPresent()
-                ? pass("the client greeted first")
+                ? GREETED
                 : fail("MAIL without HELO or EHLO first; RFC 5321 4.1.4 requires a greeting");
     }
 }

@@ -20,15 +20,19 @@ public final class HeloNotFqdn implements Check {
 
     public static final String NAME = "helo-not-fqdn";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding QUALIFIED = new Finding(NAME, Finding.Outcome.PASS, "fully qualified");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         return h.qualified()
-                ? pass("fully qualified")
+                ? QUALIFIED
                 : fail("HELO " + h.shown() + " is not a fully-qualified domain name");
     }
 }

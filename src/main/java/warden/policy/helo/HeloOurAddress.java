@@ -24,6 +24,11 @@ public record HeloOurAddress(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-address";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NO_ADDRESS = new Finding(NAME, Finding.Outcome.SKIP, "no address in the greeting");
+    private static final Finding CLIENTS_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "the address is the client's own");
+    private static final Finding NOT_OURS = new Finding(NAME, Finding.Outcome.PASS, "not one of our addresses");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -36,11 +41,11 @@ public record HeloOurAddress(OwnIdentity us) implements Check {
             case HeloName.BareAddress b -> Optional.of(b.address());
             default -> Optional.empty();
         };
-        if (claimed.isEmpty()) return skip("no address in the greeting");
+        if (claimed.isEmpty()) return NO_ADDRESS;
         InetAddress a = claimed.get();
-        if (a.equals(s.clientAddress())) return pass("the address is the client's own");
+        if (a.equals(s.clientAddress())) return CLIENTS_ADDRESS;
         return us.isOurAddress(a, s.localAddress())
                 ? fail("HELO " + helo.shown() + " is our own address, and the client " + s.clientAddress().getHostAddress() + " is not us")
-                : pass("not one of our addresses");
+                : NOT_OURS;
     }
 }

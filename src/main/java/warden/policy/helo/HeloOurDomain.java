@@ -18,15 +18,19 @@ public record HeloOurDomain(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-domain";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding NOT_OURS = new Finding(NAME, Finding.Outcome.PASS, "not one of our domains");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         return us.isOurDomain(h.name())
                 ? fail("HELO " + h.shown() + " is one of our own mail domains")
-                : pass("not one of our domains");
+                : NOT_OURS;
     }
 }

@@ -17,15 +17,19 @@ public record HeloOurHostname(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-hostname";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding NOT_OURS = new Finding(NAME, Finding.Outcome.PASS, "not our host name");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         return us.isOurHostname(h.name())
                 ? fail("HELO " + h.shown() + " is our own host name")
-                : pass("not our host name");
+                : NOT_OURS;
     }
 }

@@ -19,14 +19,19 @@ public record HeloOurSubdomain(OwnIdentity us) implements Check {
 
     public static final String NAME = "helo-our-subdomain";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
+    private static final Finding OUR_HOSTNAME = new Finding(NAME, Finding.Outcome.SKIP, "our own host name (judged by helo-our-hostname)");
+    private static final Finding NOT_OURS = new Finding(NAME, Finding.Outcome.PASS, "not in one of our domains");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
 
     @Override
     public Finding check(SessionSnapshot s) {
-        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return skip("not a host name");
-        if (us.isOurHostname(h.name())) return skip("our own host name (judged by helo-our-hostname)");
+        if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
+        if (us.isOurHostname(h.name())) return OUR_HOSTNAME;
         String name = h.name();
         for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
             String parent = name.substring(dot + 1);
@@ -34,6 +39,6 @@ public record HeloOurSubdomain(OwnIdentity us) implements Check {
                 return fail("HELO " + h.shown() + " is a host in our own mail domain " + parent);
             }
         }
-        return pass("not in one of our domains");
+        return NOT_OURS;
     }
 }

@@ -24,6 +24,11 @@ public record HeloResolvesToUs(Resolver resolver, OwnIdentity us) implements Che
 
     public static final String NAME = "helo-resolves-to-us";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_FQDN = new Finding(NAME, Finding.Outcome.SKIP, "not a fully-qualified host name");
+    private static final Finding CLIENTS_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "HELO resolves to the client's own address");
+    private static final Finding NOT_OURS = new Finding(NAME, Finding.Outcome.PASS, "HELO does not resolve to our addresses");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -31,20 +36,20 @@ public record HeloResolvesToUs(Resolver resolver, OwnIdentity us) implements Che
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h) || !h.lookupWorthy()) {
-            return skip("not a fully-qualified host name");
+            return NOT_FQDN;
         }
         DnsAnswer<InetAddress> forward = resolver.addresses(h.name());
         if (forward instanceof DnsAnswer.TempFail<InetAddress> t) {
             return tempFail("DNS could not tell now where HELO " + h.shown() + " points: " + t.reason());
         }
         List<InetAddress> addresses = forward.valuesOrEmpty();
-        if (addresses.contains(s.clientAddress())) return pass("HELO resolves to the client's own address");
+        if (addresses.contains(s.clientAddress())) return CLIENTS_ADDRESS;
         for (InetAddress a : addresses) {
             if (!a.isLoopbackAddress() && us.isOurAddress(a, s.localAddress())) {
                 return fail("HELO " + h.shown() + " resolves to our own address " + a.getHostAddress()
                         + " but the client " + s.clientAddress().getHostAddress() + " is not one of our hosts");
             }
         }
-        return pass("HELO does not resolve to our addresses");
+        return NOT_OURS;
     }
 }

@@ -23,6 +23,12 @@ public final class HeloSyntax implements Check {
 
     public static final String NAME = "helo-syntax";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NO_ARGUMENT = new Finding(NAME, Finding.Outcome.SKIP, "no argument (judged by helo-empty)");
+    private static final Finding BARE_ADDRESS = new Finding(NAME, Finding.Outcome.SKIP, "a bare IP address (judged by helo-bare-ip)");
+    private static final Finding VALID_LITERAL = new Finding(NAME, Finding.Outcome.PASS, "a valid address literal");
+    private static final Finding VALID_NAME = new Finding(NAME, Finding.Outcome.PASS, "a valid domain name");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -31,15 +37,15 @@ public final class HeloSyntax implements Check {
     public Finding check(SessionSnapshot s) {
         String argument = s.heloName().orElse("");
         return switch (HeloName.of(s)) {
-            case HeloName.Empty e -> skip("no argument (judged by helo-empty)");
-            case HeloName.BareAddress b -> skip("a bare IP address (judged by helo-bare-ip)");
+            case HeloName.Empty e -> NO_ARGUMENT;
+            case HeloName.BareAddress b -> BARE_ADDRESS;
             case HeloName.AddressLiteral l -> l.error()
                     .map(why -> fail("HELO " + l.shown() + " is not a valid address literal: " + why + " (RFC 5321 4.1.3)"))
-                    .orElseGet(() -> pass("a valid address literal"));
+                    .orElse(VALID_LITERAL);
             case HeloName.Hostname h -> h.syntaxError()
                     .map(why -> fail("HELO " + h.shown() + " is not a valid domain name: " + why + " (RFC 5321 4.1.2)"))
                     .orElseGet(() -> HeloName.extra(argument).isEmpty()
-                            ? pass("a valid domain name")
+                            ? VALID_NAME
                             : fail("HELO " + h.shown() + " is followed by other words; RFC 5321 4.1.1.1 allows one domain"));
         };
     }

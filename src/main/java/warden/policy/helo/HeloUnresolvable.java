@@ -25,6 +25,11 @@ public record HeloUnresolvable(Resolver resolver) implements Check {
 
     public static final String NAME = "helo-unresolvable";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_FQDN = new Finding(NAME, Finding.Outcome.SKIP, "not a fully-qualified host name");
+    private static final Finding HAS_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "the name has an address");
+    private static final Finding HAS_MX = new Finding(NAME, Finding.Outcome.PASS, "the name has an MX record");
+
     @Override public String name() { return NAME; }
 
     @Override public Stage stage() { return Stage.HELO; }
@@ -32,13 +37,13 @@ public record HeloUnresolvable(Resolver resolver) implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h) || !h.lookupWorthy()) {
-            return skip("not a fully-qualified host name");
+            return NOT_FQDN;
         }
         DnsAnswer<?> addresses = resolver.addresses(h.name());
-        if (addresses instanceof DnsAnswer.Found<?>) return pass("the name has an address");
+        if (addresses instanceof DnsAnswer.Found<?>) return HAS_ADDRESS;
         DnsAnswer<?> mx = addresses.isTempFail() ? addresses : resolver.mx(h.name());
         return switch (mx) {
-            case DnsAnswer.Found<?> f -> pass("the name has an MX record");
+            case DnsAnswer.Found<?> f -> HAS_MX;
             case DnsAnswer.TempFail<?> t -> tempFail("DNS could not tell now whether HELO " + h.shown() + " exists: " + t.reason());
             case DnsAnswer.NotFound<?> n -> fail("HELO " + h.shown() + " has no A, AAAA or MX record"
                     + (n.nxdomain() ? " (the name does not exist)" : ""));

@@ -35,6 +35,11 @@ public record HeloUnverified(Resolver resolver) implements Check {
 
     public static final String NAME = "helo-unverified";
 
+    // The findings that need no words of the client's: made once, not at every verdict.
+    private static final Finding NOT_FQDN = new Finding(NAME, Finding.Outcome.SKIP, "not a fully-qualified host name");
+    private static final Finding REVERSE_NAME = new Finding(NAME, Finding.Outcome.PASS, "HELO is the client's reverse name");
+    private static final Finding CLIENTS_ADDRESS = new Finding(NAME, Finding.Outcome.PASS, "HELO resolves to the client's address");
+
     static final int MAX_ADDRESSES = 4;
 
     @Override public String name() { return NAME; }
@@ -44,16 +49,16 @@ public record HeloUnverified(Resolver resolver) implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h) || !h.lookupWorthy()) {
-            return skip("not a fully-qualified host name");
+            return NOT_FQDN;
         }
         List<String> ptr = s.identity().map(ClientIdentity::ptrNames).orElse(List.of());
         if (ptr.stream().anyMatch(n -> n.equalsIgnoreCase(h.name()))) {
-            return pass("HELO is the client's reverse name");
+            return REVERSE_NAME;
         }
         DnsAnswer<InetAddress> forward = resolver.addresses(h.name());
         boolean tempFail = forward.isTempFail();
         List<InetAddress> addresses = forward.valuesOrEmpty();
-        if (addresses.contains(s.clientAddress())) return pass("HELO resolves to the client's address");
+        if (addresses.contains(s.clientAddress())) return CLIENTS_ADDRESS;
         for (InetAddress a : addresses.subList(0, Math.min(addresses.size(), MAX_ADDRESSES))) {
             DnsAnswer<String> back = resolver.ptr(a);
             tempFail |= back.isTempFail();
