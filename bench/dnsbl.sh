@@ -2,11 +2,12 @@
 # Latency the DNSBL stage adds to an RCPT decision with a warm cache: 0, 1, 2 and 3 zones
 # served by the loopback test DNS server.
 # Usage: bench/dnsbl.sh [CLIENTS] [ROUNDS]
-# Needs JDK 21+ (JAVA_HOME).
+# Needs a JDK 21+ (found like ./warden does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
-export JAVA_HOME
+# shellcheck source=scripts/find-jdk.sh
+. scripts/find-jdk.sh
+warden_find_jdk || exit 1
 
 # Not offline (-o): on a fresh machine Maven fetches the dependency plugin once; cached after that.
 mvn -q -B test-compile

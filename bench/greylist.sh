@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Greylist decisions per second on SQLite and Redis: 100 000 distinct triplets, 16 callers.
 # Usage: bench/greylist.sh [TRIPLETS] [CALLERS]
-# Needs JDK 21+ (JAVA_HOME) and redis-server on the PATH (apt-get install -y redis-server).
+# Needs a JDK 21+ (found like ./warden does) and redis-server on the PATH (apt-get install -y redis-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 triplets=${1:-100000}
 callers=${2:-16}
-: "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"
-export JAVA_HOME
+# shellcheck source=scripts/find-jdk.sh
+. scripts/find-jdk.sh
+warden_find_jdk || exit 1
 
 # Not offline (-o): on a fresh machine Maven fetches the dependency plugin once; cached after that.
 mvn -q -B test-compile
@@ -23,6 +24,6 @@ redis_pid=$!
 trap 'kill "$redis_pid" 2>/dev/null; wait "$redis_pid" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
-java=("$JAVA_HOME/bin/java" -Dlogback.configurationFile=bench/logback-quiet.xml -cp "$cp" warden.bench.GreylistBench)
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dlogback.configurationFile=bench/logback-quiet.xml -cp "$cp" warden.bench.GreylistBench)
 "${java[@]}" sqlite "$work" "$triplets" "$callers"
 "${java[@]}" redis "redis://127.0.0.1:$port/0" "$triplets" "$callers"

@@ -25,7 +25,7 @@
 #
 # Environment (defaults in brackets):
 #   RUNS [1]            runs per cell; tables show median (min-max)
-#   MESSAGES [20000]    messages per cell           WARMUP [2000]   uncounted, per target per run
+#   MESSAGES [20000]    messages per cell           WARMUP [10000]  uncounted, per target per run
 #   SESSIONS [20]       concurrent sessions         SIZE [5120]     body bytes per message
 #   TARGETS ["sink postfix warden"]                 VARIANTS ["src-d lock pipe"] (also: src-1)
 #   BENCH_DIR [/srv/warden-bench]  IMAGE [/var/tmp/warden-bench.img]  IMAGE_SIZE [8G]
@@ -45,7 +45,7 @@ repo=$(cd "$here/.." && pwd)
 
 RUNS=${RUNS:-1}
 MESSAGES=${MESSAGES:-20000}
-WARMUP=${WARMUP:-2000}
+WARMUP=${WARMUP:-10000}
 SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-5120}
 TARGETS=${TARGETS:-sink postfix warden}
