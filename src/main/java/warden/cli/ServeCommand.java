@@ -50,7 +50,8 @@ public final class ServeCommand implements Callable<Integer> {
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
                 components.services(components.store(), SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());
         server.start();
-        components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses()
+        components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses().stream()
+                .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList()
                 + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
         return new Running(server, components);
     }
