@@ -42,7 +42,7 @@ import java.util.concurrent.Callable;
         description = "Check our own identity (hostname, A/AAAA, PTR, HELO, blacklists) as receivers and the CBL do.")
 public final class DoctorCommand implements Callable<Integer> {
 
-    /** Blacklists receivers commonly consult, asked when the configuration names none. */
+    /** Blacklists receivers commonly consult, asked besides the configured {@code dnsbl.lists}. */
     static final List<String> COMMON_BLACKLISTS = List.of("zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org",
             "psbl.surriel.com");
 
@@ -167,7 +167,11 @@ public final class DoctorCommand implements Callable<Integer> {
             items.add(heloAsReceiverSeesIt(c, resolver, ip, host));
 
             // 5. blacklists
-            items.addAll(blacklists(resolver, ip, COMMON_BLACKLISTS));
+            // The lists this server uses, and the ones receivers commonly consult.
+            java.util.LinkedHashSet<String> zones = new java.util.LinkedHashSet<>();
+            c.dnsLists().blacklists().forEach(l -> zones.add(l.zone()));
+            zones.addAll(COMMON_BLACKLISTS);
+            items.addAll(blacklists(resolver, ip, List.copyOf(zones)));
         }
         return items;
     }

@@ -120,6 +120,16 @@ class OperatorToolsTest {
     }
 
     @Test
+    void doctorAlsoAsksTheConfiguredBlacklists() throws Exception {
+        Files.writeString(config, Files.readString(config) + "dnsbl:\n  lists: [bl.local.test]\n");
+        dns.a("mail.warden.test", "192.0.2.25").ptr(Cidr.literal("192.0.2.25"), "mail.warden.test")
+                .a("25.2.0.192.bl.local.test", "127.0.0.2");
+        int rc = run("doctor", "--config", config.toString());
+        assertThat(rc).isEqualTo(1);
+        assertThat(out.toString()).contains("192.0.2.25 is listed by bl.local.test");
+    }
+
+    @Test
     void doctorFlagsABogusHostname() throws Exception {
         Files.writeString(config, Files.readString(config).replace("mail.warden.test", "localhost.localdomain"));
         int rc = run("doctor", "--config", config.toString(), "--public-ip", "192.0.2.25");
