@@ -17,6 +17,8 @@ import warden.policy.OwnIdentity;
 import warden.policy.PolicySettings;
 import warden.policy.SessionSnapshot;
 import warden.policy.Stage;
+import warden.policy.dnsbl.DnsList;
+import warden.policy.dnsbl.ReturnCodes;
 import warden.policy.helo.HeloName;
 
 import java.net.InetAddress;
@@ -168,10 +170,10 @@ public final class DoctorCommand implements Callable<Integer> {
 
             // 5. blacklists
             // The lists this server uses, and the ones receivers commonly consult.
-            java.util.LinkedHashSet<String> zones = new java.util.LinkedHashSet<>();
-            c.dnsLists().blacklists().forEach(l -> zones.add(l.zone()));
-            zones.addAll(COMMON_BLACKLISTS);
-            items.addAll(blacklists(resolver, ip, List.copyOf(zones)));
+            List<DnsList> lists = new ArrayList<>(c.dnsLists().blacklists());
+            COMMON_BLACKLISTS.stream().filter(z -> lists.stream().noneMatch(l -> l.zone().equals(z)))
+                    .forEach(z -> lists.add(new DnsList(z, 1, ReturnCodes.ANY)));
+            items.addAll(blacklists(resolver, ip, lists));
         }
         return items;
     }
@@ -185,10 +187,10 @@ public final class DoctorCommand implements Callable<Integer> {
                 Optional.empty(), Optional.of("EHLO"), Optional.of(host), Optional.empty(), false, false,
                 Optional.empty(), List.of(), Optional.empty(), Optional.empty()));
         HeloReport report = HeloReport.of(decision, settings);
-        List<String> failed = report.findings().stream().filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip"))
-                .map(f -> f.check() + " (" + f.reason() + ")").toList();
-        boolean onlyTempFail = report.findings().stream().filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip"))
-                .allMatch(f -> f.outcome().equals("tempfail"));
+        List<HeloReport.Item> faults = report.findings().stream()
+                .filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip")).toList();
+        List<String> failed = faults.stream().map(f -> f.check() + " (" + f.reason() + ")").toList();
+        boolean onlyTempFail = faults.stream().allMatch(f -> f.outcome().equals("tempfail"));
         if (!failed.isEmpty() && onlyTempFail) {
             return new Item("helo", "unsure", "EHLO " + host + ": DNS could not tell now: " + String.join("; ", failed), "try again");
         }
@@ -200,49 +202,41 @@ public final class DoctorCommand implements Callable<Integer> {
                         + host + " (seed 001: forward and reverse DNS must match the HELO name)");
     }
 
-    /** Asks each zone about {@code ip}; refusal codes (127.255.255.x) are "could not tell", not a listing. */
-    static List<Item> blacklists(Resolver resolver, InetAddress ip, List<String> zones) {
+    /**
+     * Asks each list about {@code ip} the way the engine does ({@link DnsList#query}, the list's
+     * return codes): a refusal code ({@link ReturnCodes#refusal}) is "could not tell", not a listing.
+     */
+    static List<Item> blacklists(Resolver resolver, InetAddress ip, List<DnsList> lists) {
         List<Item> items = new ArrayList<>();
-        String reversed = reverse(ip);
-        for (String zone : zones) {
-            DnsAnswer<InetAddress> a = resolver.a(reversed + "." + zone);
-            switch (a) {
+        for (DnsList list : lists) {
+            String zone = list.zone();
+            String query = list.query(ip);
+            switch (resolver.a(query)) {
                 case DnsAnswer.NotFound<InetAddress> n -> items.add(new Item("blacklist", "ok",
                         ip.getHostAddress() + " is not listed by " + zone, ""));
                 case DnsAnswer.TempFail<InetAddress> t -> items.add(new Item("blacklist", "unsure",
                         zone + " did not answer: " + t.reason(), "try again later"));
                 case DnsAnswer.Found<InetAddress> f -> {
-                    boolean refused = f.values().stream().allMatch(v -> v.getHostAddress().startsWith("127.255.255."));
-                    if (refused) {
-                        items.add(new Item("blacklist", "unsure", zone + " refused the query (" + names(f.values())
-                                + "): it does not answer public or open resolvers",
-                                "use your own recursive resolver in 'dns.servers' and run doctor again"));
-                    } else {
-                        String txt = String.join(" ", resolver.txt(reversed + "." + zone).valuesOrEmpty());
+                    List<InetAddress> listed = f.values().stream().filter(list.codes()::matches).toList();
+                    Optional<String> refusal = f.values().stream().map(ReturnCodes::refusal).flatMap(Optional::stream).findFirst();
+                    if (!listed.isEmpty()) {
+                        String txt = String.join(" ", resolver.txt(query).valuesOrEmpty());
                         items.add(new Item("blacklist", "fail", ip.getHostAddress() + " is listed by " + zone + " ("
-                                + names(f.values()) + ")" + (txt.isEmpty() ? "" : ": " + txt),
+                                + names(listed) + ")" + (txt.isEmpty() ? "" : ": " + txt),
                                 "find and stop what sends spam or bogus HELOs from " + ip.getHostAddress()
                                         + " (seed 001), then ask " + zone + " for delisting"));
+                    } else if (refusal.isPresent()) {
+                        items.add(new Item("blacklist", "unsure", zone + " refused the query (" + names(f.values())
+                                + "): " + refusal.get(),
+                                "use your own recursive resolver in 'dns.servers' and run doctor again"));
+                    } else {
+                        items.add(new Item("blacklist", "ok", ip.getHostAddress() + " is not listed by " + zone
+                                + " (it answered " + names(f.values()) + ", outside the list's codes)", ""));
                     }
                 }
             }
         }
         return items;
-    }
-
-    /** The DNSBL query name of an address: reversed octets, or reversed nibbles for IPv6 (RFC 5782 2.1, 2.4). */
-    static String reverse(InetAddress ip) {
-        byte[] b = ip.getAddress();
-        StringBuilder s = new StringBuilder();
-        if (b.length == 4) {
-            for (int i = 3; i >= 0; i--) s.append(b[i] & 0xff).append(i > 0 ? "." : "");
-        } else {
-            for (int i = 15; i >= 0; i--) {
-                s.append(Character.forDigit(b[i] & 0x0f, 16)).append('.').append(Character.forDigit((b[i] >> 4) & 0x0f, 16));
-                if (i > 0) s.append('.');
-            }
-        }
-        return s.toString();
     }
 
     private static String names(List<InetAddress> addresses) {
