@@ -41,11 +41,6 @@ public final class SmtpInput {
         return pos < limit || in.available() > 0;
     }
 
-    /** Bytes that arrived and are not yet consumed (the early-talker test and PROXY parsing use this). */
-    public int buffered() {
-        return limit - pos;
-    }
-
     private boolean fill() throws IOException {
         if (pos < limit) return true;
         // The last read filled the buffer, and it is all consumed: read more at a time from now on.

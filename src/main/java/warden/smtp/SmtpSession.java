@@ -581,10 +581,6 @@ public final class SmtpSession {
         }
     }
 
-    Phase phase() {
-        return phase;
-    }
-
     /** Ends the connection now, whatever the session is doing (after the grace period). */
     void forceClose() {
         shutdownRequested = true;
