@@ -100,9 +100,20 @@ public final class Components implements AutoCloseable {
         return new Components(config, MainLog.console(console), Clock.systemDefaultZone(), false);
     }
 
-    /** The durable store: Maildirs from the {@code mailbox} template, remote mail to {@code data_dir/spool}. */
+    /**
+     * The durable store: Maildirs from the {@code mailbox} template, remote mail to
+     * {@code data_dir/spool}. Data files a crash left behind (messages never acknowledged) are
+     * removed first: call it once, before the server accepts.
+     */
     public LocalStore store() {
-        return new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock);
+        LocalStore store = new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock);
+        try {
+            int n = store.dataFiles().removeLeftovers();
+            if (n > 0) log.log("removed " + n + " data files of messages never acknowledged (left by a crash) from " + store.dataFiles());
+        } catch (java.io.IOException e) {
+            log.log("cannot clean " + store.dataFiles() + ": " + e.getMessage());
+        }
+        return store;
     }
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,

@@ -70,7 +70,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 }
             };
             SessionServices services = components.services(message -> {
-                out.println(">>> message accepted for " + message.envelope().recipients() + " (" + message.content().length
+                out.println(">>> message accepted for " + message.envelope().recipients() + " (" + message.content().size()
                         + " octets); not delivered in simulation");
                 for (String h : message.extraHeaders()) out.println(">>> header: " + h);
                 return new DeliveryReport(java.util.List.of());

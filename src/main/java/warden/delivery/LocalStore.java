@@ -3,6 +3,7 @@ package warden.delivery;
 import warden.durable.GroupSync;
 import warden.durable.StagedFile;
 import warden.log.MainLog;
+import warden.message.DataFiles;
 import warden.queue.Spool;
 import warden.recipient.LocalPart;
 import warden.recipient.Route;
@@ -51,6 +52,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LocalStore implements MessageStore {
 
     private static final String USER = "{user}";
+    /** The data files of messages being received, in the spool directory: the same file system. */
+    public static final String RECEIVING = "receiving";
 
     private final String template;
     private final Spool spool;
@@ -60,6 +63,7 @@ public final class LocalStore implements MessageStore {
     private final Clock clock;
     private final boolean groupCommit;
     private final ConcurrentHashMap<String, Maildir> maildirs = new ConcurrentHashMap<>();
+    private final DataFiles dataFiles;
 
     /**
      * @param mailboxTemplate where a user's Maildir is, with {@code {user}} for the mailbox name,
@@ -86,6 +90,7 @@ public final class LocalStore implements MessageStore {
         }
         this.template = mailboxTemplate;
         this.spool = new Spool(spoolDirectory, clock, groupCommit);
+        this.dataFiles = new DataFiles(spoolDirectory.resolve(RECEIVING));
         this.hostname = hostname.toLowerCase(Locale.ROOT);
         this.log = log;
         this.headers = new DeliveryHeaders(clock);
@@ -98,6 +103,12 @@ public final class LocalStore implements MessageStore {
         if (!LocalPart.isMailboxName(user)) throw new IllegalArgumentException("not a mailbox name: " + user);
         return maildirs.computeIfAbsent(user,
                 u -> new Maildir(Path.of(template.replace(USER, u)), null, hostname, clock, groupCommit));
+    }
+
+    /** Data files under {@code <spool>/}{@value #RECEIVING}, beside the spool's own files. */
+    @Override
+    public DataFiles dataFiles() {
+        return dataFiles;
     }
 
     /** One mailbox's copy: the folder it goes into and the addresses that reached it. */
@@ -125,7 +136,6 @@ public final class LocalStore implements MessageStore {
         List<StagedFile> staged = new ArrayList<>();
         List<DeliveryReport.Copy> copies = new ArrayList<>();
         try {
-            ByteBuffer body = local.isEmpty() ? null : ByteBuffer.wrap(Maildir.toLf(message.content()));
             for (LocalCopy c : local.values()) {
                 Maildir box;
                 try {
@@ -137,14 +147,14 @@ public final class LocalStore implements MessageStore {
                 String head = headers.finalDelivery(message.envelope().reversePath(), rcpts, message.trace(),
                         message.extraHeaders());
                 staged.add(box.stage(ByteBuffer.wrap(Maildir.toLf(head.getBytes(StandardCharsets.UTF_8))),
-                        body.duplicate()));
+                        message.content()));
                 copies.add(new DeliveryReport.Copy(join(rcpts), c.user(), staged.getLast().target().toString()));
             }
             if (!remote.isEmpty()) {
                 List<String> to = List.copyOf(remote);
                 String head = headers.relay(to, message.trace(), message.extraHeaders());
                 staged.add(spool.stage(message.trace().queueId(), message.envelope().reversePath(), to,
-                        ByteBuffer.wrap(head.getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(message.content())));
+                        ByteBuffer.wrap(head.getBytes(StandardCharsets.UTF_8)), message.content()));
                 copies.add(new DeliveryReport.Copy(join(to), "spool", staged.getLast().target().toString()));
             }
             for (StagedFile f : staged) f.commit();

@@ -3,6 +3,7 @@ package warden.delivery;
 import warden.durable.DurableDirectory;
 import warden.durable.GroupSync;
 import warden.durable.StagedFile;
+import warden.message.ReceivedMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -101,15 +102,33 @@ public final class Maildir {
     public StagedFile stage(ByteBuffer... parts) throws IOException {
         long size = 0;
         for (ByteBuffer b : parts) size += b.remaining();
+        return stage(size, ch -> {
+            ByteBuffer[] copy = new ByteBuffer[parts.length];
+            for (int i = 0; i < parts.length; i++) copy[i] = parts[i].duplicate();
+            long left = 0;
+            for (ByteBuffer b : copy) left += b.remaining();
+            while (left > 0) left -= ch.write(copy);
+        });
+    }
+
+    /**
+     * Writes {@code head} (LF line ends), then {@code message} with each CRLF as LF, into
+     * {@code tmp/} and fsyncs it, streaming the message from its data file; then as above.
+     */
+    public StagedFile stage(ByteBuffer head, ReceivedMessage message) throws IOException {
+        return stage(head.remaining() + message.lfSize(), ch -> message.writeLfTo(ch, head.duplicate()));
+    }
+
+    private StagedFile stage(long size, StagedFile.Content content) throws IOException {
         String name = uniqueName(size);
         if (!ready) create();
         try {
-            return StagedFile.write(root.resolve("tmp").resolve(name), root.resolve("new").resolve(name), newSync, parts);
+            return StagedFile.write(root.resolve("tmp").resolve(name), root.resolve("new").resolve(name), newSync, content);
         } catch (NoSuchFileException gone) {
             // Someone removed the Maildir while we ran: make it again, once.
             ready = false;
             create();
-            return StagedFile.write(root.resolve("tmp").resolve(name), root.resolve("new").resolve(name), newSync, parts);
+            return StagedFile.write(root.resolve("tmp").resolve(name), root.resolve("new").resolve(name), newSync, content);
         }
     }
 

@@ -38,6 +38,13 @@ public final class StagedFile {
         this.targetSync = targetSync;
     }
 
+    /** What goes into a staged file, written by {@link #write(Path, Path, GroupSync, Content)}. */
+    @FunctionalInterface
+    public interface Content {
+        /** Writes everything to {@code channel}, a new empty file; may be called again after a failure. */
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
     /**
      * Creates {@code temporary} (it must not exist), writes {@code data} with one gathering write,
      * fsyncs it and closes it. On failure the temporary file is removed and the exception thrown.
@@ -46,12 +53,25 @@ public final class StagedFile {
      */
     public static StagedFile write(Path temporary, Path target, GroupSync targetSync, ByteBuffer... data)
             throws IOException {
-        boolean created = false;
-        try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            created = true;
+        return write(temporary, target, targetSync, ch -> {
             long left = 0;
             for (ByteBuffer b : data) left += b.remaining();
             while (left > 0) left -= ch.write(data);
+        });
+    }
+
+    /**
+     * Creates {@code temporary} (it must not exist), lets {@code content} write it, fsyncs it and
+     * closes it. On failure the temporary file is removed and the exception thrown.
+     *
+     * @param targetSync the group sync of {@code target}'s directory
+     */
+    public static StagedFile write(Path temporary, Path target, GroupSync targetSync, Content content)
+            throws IOException {
+        boolean created = false;
+        try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            created = true;
+            content.writeTo(ch);
             // fdatasync: the data and the size needed to read it back; the name is made durable
             // by the directory fsync after the rename.
             ch.force(false);

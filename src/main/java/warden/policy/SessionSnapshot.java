@@ -1,6 +1,7 @@
 package warden.policy;
 
 import warden.dns.ClientIdentity;
+import warden.message.ReceivedMessage;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.Optional;
  * @param reversePath the MAIL FROM address without brackets ({@code ""} for the null sender), empty before MAIL
  * @param recipients the recipients accepted so far in this transaction
  * @param recipient the recipient being decided at RCPT, empty at other stages
- * @param message the message as received (headers and body, CRLF lines), at DATA only
+ * @param message the message as received (headers and body, CRLF lines), at DATA only; checks read
+ *        its bounded {@link ReceivedMessage#header() header}
  */
 public record SessionSnapshot(
         Stage stage,
@@ -42,7 +44,7 @@ public record SessionSnapshot(
         Optional<String> reversePath,
         List<String> recipients,
         Optional<String> recipient,
-        Optional<byte[]> message) {
+        Optional<ReceivedMessage> message) {
 
     public SessionSnapshot {
         recipients = List.copyOf(recipients);

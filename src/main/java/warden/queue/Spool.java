@@ -3,6 +3,7 @@ package warden.queue;
 import warden.durable.DurableDirectory;
 import warden.durable.GroupSync;
 import warden.durable.StagedFile;
+import warden.message.ReceivedMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -83,29 +85,52 @@ public final class Spool {
      */
     public StagedFile stage(String queueId, String reversePath, List<String> recipients, ByteBuffer... message)
             throws IOException {
-        if (!ID.matcher(queueId).matches()) throw new IOException("not a usable queue id: " + queueId);
-        if (recipients.isEmpty()) throw new IOException("a spool file needs a recipient");
         long size = 0;
         for (ByteBuffer b : message) size += b.remaining();
+        return stage(queueId, reversePath, recipients, size, envelope -> {
+            ByteBuffer[] parts = new ByteBuffer[message.length + 1];
+            parts[0] = envelope;
+            for (int i = 0; i < message.length; i++) parts[i + 1] = message[i].duplicate();
+            return ch -> {
+                long left = 0;
+                for (ByteBuffer b : parts) left += b.remaining();
+                while (left > 0) left -= ch.write(parts);
+            };
+        });
+    }
+
+    /**
+     * As above for a received message: {@code head} (the Received block, CRLF line ends), then
+     * the message as received, copied from its data file without passing through the heap.
+     */
+    public StagedFile stage(String queueId, String reversePath, List<String> recipients, ByteBuffer head,
+                            ReceivedMessage message) throws IOException {
+        return stage(queueId, reversePath, recipients, head.remaining() + message.size(),
+                envelope -> ch -> message.writeTo(ch, envelope, head.duplicate()));
+    }
+
+    private StagedFile stage(String queueId, String reversePath, List<String> recipients, long size,
+                             Function<ByteBuffer, StagedFile.Content> content) throws IOException {
+        if (!ID.matcher(queueId).matches()) throw new IOException("not a usable queue id: " + queueId);
+        if (recipients.isEmpty()) throw new IOException("a spool file needs a recipient");
         StringBuilder env = new StringBuilder(MAGIC).append('\n')
                 .append("id ").append(queueId).append('\n')
                 .append("arrival ").append(clock.instant()).append('\n')
                 .append("sender <").append(oneLine(reversePath)).append(">\n");
         for (String r : recipients) env.append("recipient <").append(oneLine(r)).append(">\n");
         env.append("size ").append(size).append("\n\n");
-        ByteBuffer[] parts = new ByteBuffer[message.length + 1];
-        parts[0] = ByteBuffer.wrap(env.toString().getBytes(StandardCharsets.UTF_8));
-        System.arraycopy(message, 0, parts, 1, message.length);
+        byte[] envelope = env.toString().getBytes(StandardCharsets.UTF_8);
         Path target = incoming().resolve(queueId);
         if (!ready) create();
         if (Files.exists(target)) throw new FileAlreadyExistsException(target.toString(), null, "queue id in use");
         try {
-            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, parts);
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync,
+                    content.apply(ByteBuffer.wrap(envelope)));
         } catch (NoSuchFileException gone) {
             ready = false;
             create();
-            for (ByteBuffer b : parts) b.rewind();
-            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, parts);
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync,
+                    content.apply(ByteBuffer.wrap(envelope)));
         }
     }
 

@@ -1,5 +1,8 @@
 package warden.smtp;
 
+import warden.message.MessageWriter;
+import warden.message.ReceivedMessage;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -131,15 +134,28 @@ public final class SmtpInput {
      * dots. The content keeps CRLF line ends. Bare CR and bare LF never end DATA; they are
      * recorded, and with {@code normalize} turned into CRLF in the content.
      *
-     * @param maxSize content beyond this is not kept, and {@link DataResult#tooBig()} is set
+     * <p>The content goes to {@code out} as it is read (a data file, not the heap). A line's
+     * length is counted after un-stuffing: the transparency dot is not part of the line
+     * (RFC 5321 4.5.3.1.6 and 4.5.2).
+     *
+     * @param out where the content goes; content beyond its size limit is not kept, and
+     *        {@link DataResult#tooBig()} is set
      * @param maxLine the longest text line, in octets including CRLF
-     * @return the result, or null if the stream ended before the terminator
+     * @return the result, or null if the stream ended before the terminator; either way, and on
+     *         any exception, {@code out} is finished or abandoned (no data file is left behind)
      */
-    public DataResult readData(long maxSize, int maxLine, boolean normalize) throws IOException {
-        // XXX the message is held in memory (bounded by maxSize) rather than streamed to a spool
-        // file: one write and one fsync per copy instead of two. 20 sessions in DATA with 25 MB
-        // messages would hold 500 MB.
-        ByteSink out = new ByteSink((int) Math.min(maxSize, 64 * 1024));
+    public DataResult readData(MessageWriter out, int maxLine, boolean normalize) throws IOException {
+        try {
+            DataResult result = readData0(out, maxLine, normalize);
+            if (result == null) out.abandon();
+            return result;
+        } catch (IOException | RuntimeException | Error e) {
+            out.abandon();
+            throw e;
+        }
+    }
+
+    private DataResult readData0(MessageWriter out, int maxLine, boolean normalize) throws IOException {
         boolean tooBig = false;
         boolean longLine = false;
         boolean bare = false;
@@ -163,11 +179,11 @@ public final class SmtpInput {
                         // a real CRLF
                         if (dotLine) {
                             pos = i;
-                            return new DataResult(out.toArray(), total, tooBig, longLine, bare);
+                            return finish(out, total, tooBig, longLine, bare);
                         }
                         if (lineLen + 2 > maxLine) longLine = true;
                         total += 2;
-                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                        if (!tooBig) tooBig = !out.crlf();
                         lineLen = 0;
                         afterCrlf = true;
                         dotLine = false;
@@ -178,18 +194,18 @@ public final class SmtpInput {
                     if (dotLine) {
                         // "." then bare CR is no terminator: keep the dot as data
                         total++;
-                        if (!tooBig) tooBig = !out.add((byte) '.', maxSize);
+                        if (!tooBig) tooBig = !out.add((byte) '.');
                     }
                     if (normalize) {
                         total += 2;
-                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                        if (!tooBig) tooBig = !out.crlf();
                         lineLen = 0;
                         afterCrlf = false;
                         dotLine = false;
                     } else {
                         lineLen++;
                         total++;
-                        if (!tooBig) tooBig = !out.add((byte) '\r', maxSize);
+                        if (!tooBig) tooBig = !out.add((byte) '\r');
                         dotLine = false;
                     }
                     // fall through to handle c as a normal byte below
@@ -203,15 +219,15 @@ public final class SmtpInput {
                     if (dotLine) {
                         // "." then bare LF is no terminator (SMTP smuggling): keep the dot as data
                         total++;
-                        if (!tooBig) tooBig = !out.add((byte) '.', maxSize);
+                        if (!tooBig) tooBig = !out.add((byte) '.');
                     }
                     if (lineLen + 1 > maxLine) longLine = true;
                     if (normalize) {
                         total += 2;
-                        if (!tooBig) tooBig = !out.crlf(maxSize);
+                        if (!tooBig) tooBig = !out.crlf();
                     } else {
                         total++;
-                        if (!tooBig) tooBig = !out.add((byte) '\n', maxSize);
+                        if (!tooBig) tooBig = !out.add((byte) '\n');
                     }
                     lineLen = 0;
                     afterCrlf = false;
@@ -225,43 +241,35 @@ public final class SmtpInput {
                     continue;
                 }
                 if (dotLine && lineLen == 1) {
-                    // the leading dot was stuffing: drop it, keep this byte
+                    // the leading dot was stuffing: drop it, keep this byte, and do not count the
+                    // dot toward the line's length (RFC 5321 4.5.3.1.6 limits the unstuffed line)
                     dotLine = false;
+                    lineLen = 0;
                 }
                 lineLen++;
                 total++;
-                if (!tooBig) tooBig = !out.add(c, maxSize);
+                if (!tooBig) tooBig = !out.add(c);
             }
             pos = i;
             if (lineLen > maxLine) longLine = true;
         }
     }
 
-    /** What {@link #readData} read: the content and what was wrong with it. */
-    public record DataResult(byte[] content, long size, boolean tooBig, boolean longLine, boolean bareLineEnding) {}
-
-    /** A growable byte array that refuses to grow past a limit. */
-    private static final class ByteSink {
-        private byte[] bytes;
-        private int len;
-
-        ByteSink(int initial) {
-            bytes = new byte[Math.max(initial, 256)];
-        }
-
-        boolean add(byte b, long max) {
-            if (len >= max) return false;
-            if (len == bytes.length) bytes = Arrays.copyOf(bytes, (int) Math.min(max, (long) bytes.length * 2));
-            bytes[len++] = b;
-            return true;
-        }
-
-        boolean crlf(long max) {
-            return add((byte) '\r', max) && add((byte) '\n', max);
-        }
-
-        byte[] toArray() {
-            return Arrays.copyOf(bytes, len);
+    private static DataResult finish(MessageWriter out, long total, boolean tooBig, boolean longLine, boolean bare) {
+        try {
+            return new DataResult(out.finish(), total, tooBig, longLine, bare, null);
+        } catch (IOException e) {
+            return new DataResult(null, total, tooBig, longLine, bare, e);
         }
     }
+
+    /**
+     * What {@link #readData} read: the message and what was wrong with it.
+     *
+     * @param message the message (the caller discards it when done), null if it could not be stored
+     * @param size the content's octets as received, kept or not
+     * @param storageFailure why the message could not be stored (disk full), else null
+     */
+    public record DataResult(ReceivedMessage message, long size, boolean tooBig, boolean longLine,
+                             boolean bareLineEnding, IOException storageFailure) {}
 }

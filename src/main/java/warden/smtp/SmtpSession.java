@@ -9,6 +9,8 @@ import warden.dns.ClientIdentity;
 import warden.mail.Envelope;
 import warden.mail.MailPath;
 import warden.mail.Reply;
+import warden.message.HeaderBlock;
+import warden.message.ReceivedMessage;
 import warden.policy.Decision;
 import warden.policy.PolicySession;
 import warden.policy.SessionSnapshot;
@@ -382,29 +384,40 @@ public final class SmtpSession {
         out.send(Replies.START_DATA);
         phase = Phase.DATA;
         connection.readTimeout(settings.limits().dataTimeout());
-        SmtpInput.DataResult data = in.readData(settings.limits().messageSize(), TEXT_LINE_MAX,
-                settings.normalizeBareLineEndings());
+        // The content goes to a data file as it is read; readData removes it if the client is lost.
+        SmtpInput.DataResult data = in.readData(services.store().dataFiles().writer(settings.limits().messageSize()),
+                TEXT_LINE_MAX, settings.normalizeBareLineEndings());
         if (data == null) return false;
-        try {
+        // Whatever happens from here on (refusal, delivery, failure), the data file goes.
+        try (ReceivedMessage message = data.message()) {
             enter(new Greeted(t.helo()));
             String what = "DATA from <" + t.tx().reversePath() + "> (" + data.size() + " octets)";
             if (data.tooBig()) return refuse(Replies.MESSAGE_TOO_BIG, what);
             if (data.longLine()) return refuse(Replies.DATA_LINE_TOO_LONG, what);
             if (data.bareLineEnding() && !settings.normalizeBareLineEndings()) return refuse(Replies.BARE_LINE_ENDING, what);
+            if (message == null) {
+                LOG.error("cannot store a message from [{}]", clientAddress.getHostAddress(), data.storageFailure());
+                log(what + " not stored, client told to retry: " + data.storageFailure().getMessage());
+                return reply(Replies.STORAGE_ERROR);
+            }
+            if (message.header().truncated()) {
+                log(what + ": header section over " + HeaderBlock.MAX_LINES + " lines or " + HeaderBlock.MAX_OCTETS / 1024
+                        + " KiB; the DATA checks read only its first " + message.header().lines() + " lines");
+            }
             SessionState inData = new InTransaction(t.helo(), t.tx());
             SessionState saved = state;
             state = inData; // the DATA snapshot sees the envelope
-            boolean go = decide(Stage.DATA, Optional.empty(), Optional.of(data.content()), what);
+            boolean go = decide(Stage.DATA, Optional.empty(), Optional.of(message), what);
             state = saved;
             if (!go) return !closing;
-            return deliver(t, data);
+            return deliver(t, message);
         } finally {
             transactionHeaders.clear();
             phase = Phase.BUSY;
         }
     }
 
-    private boolean deliver(InTransaction t, SmtpInput.DataResult data) throws IOException {
+    private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
         String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
@@ -413,7 +426,7 @@ public final class SmtpSession {
         List<String> headers = new ArrayList<>(connectionHeaders);
         headers.addAll(transactionHeaders);
         InboundMessage message = new InboundMessage(new Envelope(t.tx().reversePath(), t.tx().recipientList()),
-                t.tx().recipients(), trace, headers, data.content());
+                t.tx().recipients(), trace, headers, content);
         DeliveryReport report;
         try {
             report = services.store().deliver(message);
@@ -423,7 +436,7 @@ public final class SmtpSession {
             return reply(Replies.STORAGE_ERROR);
         }
         log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
-                + " S=" + data.size() + " for " + String.join(" ", t.tx().recipientList())
+                + " S=" + content.size() + " for " + String.join(" ", t.tx().recipientList())
                 + " (" + report.copies().size() + " copies)");
         return reply(Replies.queued(id));
     }
@@ -445,7 +458,7 @@ public final class SmtpSession {
      * Asks the policy engine about {@code stage}, serves the delay, remembers headers, and sends
      * the refusal if there is one. Returns true when the command may proceed.
      */
-    private boolean decide(Stage stage, Optional<String> recipient, Optional<byte[]> message, String what)
+    private boolean decide(Stage stage, Optional<String> recipient, Optional<ReceivedMessage> message, String what)
             throws IOException, InterruptedException {
         Decision d;
         try {
@@ -480,7 +493,7 @@ public final class SmtpSession {
         return false;
     }
 
-    private SessionSnapshot snapshot(Stage stage, Optional<String> recipient, Optional<byte[]> message) {
+    private SessionSnapshot snapshot(Stage stage, Optional<String> recipient, Optional<ReceivedMessage> message) {
         Optional<Helo> helo = switch (state) {
             case SessionState.Fresh f -> Optional.empty();
             case Greeted g -> Optional.of(g.helo());

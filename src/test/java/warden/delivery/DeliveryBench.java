@@ -55,7 +55,8 @@ public final class DeliveryBench {
                     Trace trace = new Trace("mail.example.org", client, Optional.empty(), "ESMTP", "mx.bench.test",
                             "b" + i, ZonedDateTime.now());
                     store.deliver(new InboundMessage(new Envelope("a@example.org", List.of(rcpt)),
-                            Map.of(rcpt, List.of(new Route.Mailbox("u" + (i % users)))), trace, List.of(), content));
+                            Map.of(rcpt, List.of(new Route.Mailbox("u" + (i % users)))), trace, List.of(),
+                            warden.message.ReceivedMessage.of(content)));
                 }
                 return null;
             }));

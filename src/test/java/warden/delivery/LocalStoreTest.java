@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warden.log.MainLog;
 import warden.mail.Envelope;
+import warden.message.ReceivedMessage;
 import warden.queue.QueuedMessage;
 import warden.queue.Spool;
 import warden.recipient.Route;
@@ -58,7 +59,7 @@ class LocalStoreTest {
         Trace trace = new Trace("mail.example.org", InetAddress.getByName("192.0.2.1"), Optional.of("mail.example.org"),
                 "ESMTP", "mx.warden.test", id, ZonedDateTime.of(2026, 11, 24, 12, 20, 29, 0, ZoneOffset.UTC));
         return new InboundMessage(new Envelope("alice@example.org", List.copyOf(routes.keySet())), routes, trace,
-                List.of("X-Warden: HELO ok"), content.getBytes(StandardCharsets.UTF_8));
+                List.of("X-Warden: HELO ok"), ReceivedMessage.of(content.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -191,7 +192,7 @@ class LocalStoreTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("not a mailbox name");
         Envelope env = new Envelope("a@b.example", List.of("nobody@localhost"));
         InboundMessage noRoute = new InboundMessage(env, Map.of(), message("id-9", Map.of(), "").trace(), List.of(),
-                new byte[0]);
+                ReceivedMessage.of(new byte[0]));
         assertThatThrownBy(() -> store.deliver(noRoute)).isInstanceOf(IOException.class).hasMessageContaining("no route");
         assertThat(dir.resolve("etc")).doesNotExist();
         assertThatThrownBy(() -> new LocalStore("var/mail/Maildir", dir, "mx", log))

@@ -79,7 +79,7 @@ public final class Snapshots {
     /** The DATA snapshot for {@code message} (CRLF lines), with the recipients accepted so far. */
     public SessionSnapshot data(String message) {
         return new SessionSnapshot(Stage.DATA, client, 40000, local, identity, verb, helo, user, false, relay, sender,
-                recipients, Optional.empty(), Optional.of(message.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+                recipients, Optional.empty(), Optional.of(warden.message.ReceivedMessage.of(message.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))));
     }
 
     /** The RCPT snapshot for {@code recipient}; later calls see it among the accepted ones. */

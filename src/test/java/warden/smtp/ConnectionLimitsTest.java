@@ -136,7 +136,7 @@ class ConnectionLimitsTest {
         busy.expect(421, "4.3.2");
         closing.get(10, TimeUnit.SECONDS);
         assertThat(store.messages).hasSize(1);
-        assertThat(new String(store.messages.get(0).content(), StandardCharsets.US_ASCII)).contains("part two");
+        assertThat(new String(store.bytes(0), StandardCharsets.US_ASCII)).contains("part two");
         smtp = null;
         idle.close();
         busy.close();

@@ -53,7 +53,7 @@ class SmtpDialogueTest {
         InboundMessage m = store.messages.get(0);
         assertThat(m.envelope().reversePath()).isEqualTo("alice@example.org");
         assertThat(m.envelope().recipients()).containsExactly("bob@example.test", "carol@example.test");
-        assertThat(new String(m.content(), StandardCharsets.UTF_8)).isEqualTo("Subject: hi\r\n\r\nhello\r\n.dot\r\n");
+        assertThat(new String(store.bytes(0), StandardCharsets.UTF_8)).isEqualTo("Subject: hi\r\n\r\nhello\r\n.dot\r\n");
         assertThat(m.trace().heloName()).isEqualTo("client.example.org");
         assertThat(m.trace().protocol()).isEqualTo("ESMTP");
         assertThat(smtp.log()).contains("<= <alice@example.org>").contains("bob@example.test carol@example.test");

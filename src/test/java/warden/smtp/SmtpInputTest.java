@@ -1,11 +1,14 @@
 package warden.smtp;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import warden.message.DataFiles;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reads come in, commands and DATA read the same.
  */
 class SmtpInputTest {
+
+    @TempDir
+    Path dir;
 
     /** Hands out the bytes in random-sized pieces, as a socket may. */
     private static InputStream choppy(byte[] bytes, long seed, int largest) {
@@ -41,8 +47,8 @@ class SmtpInputTest {
             assertThat(in.readLine(512)).isEqualTo("EHLO client.example");
             assertThat(in.readLine(512)).isEqualTo("MAIL FROM:<a@example.org>");
             assertThat(in.readLine(512)).isEqualTo("DATA");
-            SmtpInput.DataResult data = in.readData(10_000_000, 1000, false);
-            assertThat(new String(data.content(), StandardCharsets.US_ASCII)).as("reads of up to %d bytes", largest).isEqualTo(expected);
+            SmtpInput.DataResult data = in.readData(new DataFiles(dir, 0).writer(10_000_000), 1000, false);
+            assertThat(new String(data.message().open().readAllBytes(), StandardCharsets.US_ASCII)).as("reads of up to %d bytes", largest).isEqualTo(expected);
             assertThat(in.readLine(512)).isEqualTo("QUIT");
             assertThat(in.readLine(512)).isNull();
         }

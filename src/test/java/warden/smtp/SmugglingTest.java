@@ -57,7 +57,7 @@ class SmugglingTest {
             d.send("NOOP").expect(250);
         }
         assertThat(store.messages).hasSize(1);
-        String content = new String(store.messages.get(0).content(), StandardCharsets.UTF_8);
+        String content = new String(store.bytes(0), StandardCharsets.UTF_8);
         assertThat(content).contains("forged").contains("RCPT TO:<victim@example.test>");
         assertThat(content).doesNotContain("\r\r").matches("(?s)([^\r\n]*\r\n)*");
         assertThat(store.messages.get(0).envelope().recipients()).containsExactly("b@example.test");
@@ -72,7 +72,7 @@ class SmugglingTest {
             d.inTransaction("a@example.org", "b@example.test").send("DATA").expect(354)
                     .raw(stuffed + ".\r\n").expect(250);
         }
-        assertThat(new String(store.messages.get(0).content(), StandardCharsets.US_ASCII)).isEqualTo(body);
+        assertThat(new String(store.bytes(0), StandardCharsets.US_ASCII)).isEqualTo(body);
     }
 
     @Test
@@ -88,6 +88,6 @@ class SmugglingTest {
             Thread.sleep(50);
             d.raw("\n").expect(250);
         }
-        assertThat(new String(store.messages.get(0).content(), StandardCharsets.US_ASCII)).isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        assertThat(new String(store.bytes(0), StandardCharsets.US_ASCII)).isEqualTo("Subject: x\r\n\r\nbody\r\n");
     }
 }

@@ -58,7 +58,7 @@ public final class HeaderSyntax implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (s.message().isEmpty()) return skip("no message");
-        HeaderFields h = HeaderFields.read(s.message().get());
+        HeaderFields h = HeaderFields.read(s.message().get().header().bytes());
         if (h.malformed().isPresent()) return fail(h.malformed().get());
         for (String required : List.of("Date", "From")) {
             if (h.count(required) == 0) return fail("the message has no " + required + ": header (required by RFC 5322 3.6)");
