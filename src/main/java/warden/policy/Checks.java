@@ -6,6 +6,7 @@ import warden.policy.bounce.BounceRecipients;
 import warden.policy.client.ClientNoPtr;
 import warden.policy.client.ClientPtrUnconfirmed;
 import warden.policy.client.EarlyTalker;
+import warden.policy.content.HeaderMissingDate;
 import warden.policy.content.HeaderSyntax;
 import warden.policy.content.MailLoop;
 import warden.policy.dnsbl.DnsblListed;
@@ -51,7 +52,7 @@ public final class Checks {
             HeloUnresolvable.NAME, HeloUnverified.NAME, HeloResolvesToUs.NAME,
             HeloMissing.NAME,
             BogusBounce.NAME, DnsblListed.NAME, DnsblWarning.NAME,
-            HeaderSyntax.NAME, MailLoop.NAME);
+            HeaderSyntax.NAME, HeaderMissingDate.NAME, MailLoop.NAME);
 
     private Checks() {}
 
@@ -64,6 +65,7 @@ public final class Checks {
         List<Check> checks = new ArrayList<>(all(resolver, us));
         bounces.ifPresent(b -> checks.add(new BogusBounce(b)));
         checks.add(new HeaderSyntax());
+        checks.add(new HeaderMissingDate());
         checks.add(new MailLoop(maxReceivedHeaders));
         return List.copyOf(checks);
     }

@@ -4,6 +4,7 @@ import warden.policy.bounce.BogusBounce;
 import warden.policy.client.ClientNoPtr;
 import warden.policy.client.ClientPtrUnconfirmed;
 import warden.policy.client.EarlyTalker;
+import warden.policy.content.HeaderMissingDate;
 import warden.policy.content.HeaderSyntax;
 import warden.policy.content.MailLoop;
 import warden.policy.dnsbl.DnsblListed;
@@ -66,8 +67,9 @@ import java.util.regex.Pattern;
  *   <li>RCPT: a bounce to an address that never sends mail: deny; listed by DNS blacklists up
  *       to {@code dnsbl.threshold}: delay, then drop; listed below it: delay and an
  *       {@code X-DNSbl-Warning:} header;</li>
- *   <li>DATA: a header that breaks RFC 5322, a message with too many {@code Received:}
- *       headers: deny;</li>
+ *   <li>DATA: a header that breaks RFC 5322 (malformed fields or address fields, no
+ *       {@code From:}), a message with too many {@code Received:} headers: deny; a message
+ *       without {@code Date:}: log (neither Exim's {@code header_syntax} nor Postfix refuses it);</li>
  *   <li>rejections are held until RCPT ({@code reject_at: rcpt}, Postfix's
  *       {@code smtpd_delay_reject}), so the log shows sender and recipient, {@code postmaster@}
  *       stays reachable and a client that authenticates after a bad HELO is forgiven.</li>
@@ -299,6 +301,7 @@ public record PolicySettings(Mode mode, RejectAt rejectAt, Map<String, CheckSett
         m.put(DnsblListed.NAME, CheckSettings.of(Action.DROP, DEFAULT_DELAY));
         m.put(DnsblWarning.NAME, CheckSettings.of(Action.HEADER, DEFAULT_DELAY));
         m.put(HeaderSyntax.NAME, CheckSettings.of(Action.DENY));
+        m.put(HeaderMissingDate.NAME, log);
         m.put(MailLoop.NAME, CheckSettings.of(Action.DENY));
         return Collections.unmodifiableMap(m);
     }

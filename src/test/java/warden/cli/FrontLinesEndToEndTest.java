@@ -88,10 +88,16 @@ class FrontLinesEndToEndTest {
                             .send("MAIL FROM:<>").expect(250)
                             .send("RCPT TO:<sales@example.test>").expect(550, "5.7.1")
                             .send("RSET").expect(250)
-                            // a message without Date: is refused at the end of DATA
+                            // a malformed address header is refused at the end of DATA
                             .send("MAIL FROM:<alice@example.org>").expect(250)
                             .send("RCPT TO:<bob@example.test>").expect(250)
-                            .send("DATA").expect(354).raw("From: alice@example.org\r\n\r\nno date\r\n.\r\n").expect(550, "5.6.0")
+                            .send("DATA").expect(354).raw("Date: Tue, 24 Nov 2026 12:00:00 +0000\r\nFrom: alice\r\n\r\nx\r\n.\r\n")
+                            .expect(550, "5.6.0")
+                            // a message without Date: or Message-ID: is accepted, the missing Date logged
+                            .send("MAIL FROM:<alice@example.org>").expect(250)
+                            .send("RCPT TO:<bob@example.test>").expect(250)
+                            .send("DATA").expect(354).raw("From: alice@example.org\r\nSubject: no date\r\n\r\nno date\r\n.\r\n")
+                            .expect(250)
                             .send("QUIT").expect(221);
                 }
                 assertThat(running.components().greylistStore).isPresent();
@@ -100,14 +106,21 @@ class FrontLinesEndToEndTest {
             try (Stream<Path> s = Files.list(dir.resolve("var/mail/bob/Maildir/new"))) {
                 delivered = s.toList();
             }
-            assertThat(delivered).hasSize(1);
-            String mail = Files.readString(delivered.get(0));
+            assertThat(delivered).hasSize(2);
+            String mail = Files.readString(delivered.stream().filter(p -> {
+                try {
+                    return Files.readString(p).contains("Subject: greylisted");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow());
             assertThat(mail).contains("X-Greylist: delayed 90 seconds by Warden")
                     .contains("X-DNSbl-Warning: 127.0.0.1 is blacklisted by bl2.test")
                     .contains("Subject: greylisted");
             assertThat(Files.exists(dir.resolve("var/greylist.sqlite"))).as("the store is under data_dir").isTrue();
             String mainlog = Files.readString(dir.resolve("var/log/mainlog"));
-            assertThat(mainlog).contains("greylist: greylisted").contains("bogus-bounce fail").contains("header-syntax fail");
+            assertThat(mainlog).contains("greylist: greylisted").contains("bogus-bounce fail").contains("header-syntax fail")
+                    .contains("header-missing-date fail");
         }
     }
 

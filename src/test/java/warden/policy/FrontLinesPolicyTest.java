@@ -393,16 +393,29 @@ class FrontLinesPolicyTest {
     void aBrokenHeaderIsRefusedWith550_5_6_0AndTheNextMessageIsJudgedAfresh() {
         Session s = mail(engine(false), "203.0.113.9", "a@example.net");
         s.rcpt("bob@herzbube.ch");
-        Decision bad = s.data("From: Alice <a@example.net>\r\nSubject: no date\r\n\r\nbody\r\n");
+        Decision bad = s.data("Date: Tue, 24 Nov 2026 12:00:00 +0000\r\nFrom: Alice <a@example.net\r\n\r\nbody\r\n");
         assertThat(bad.refusal()).hasValueSatisfying(r -> {
             assertThat(r.code()).isEqualTo(550);
             assertThat(r.status()).isEqualTo("5.6.0");
-            assertThat(r.lines().getFirst()).contains("no Date: header");
+            assertThat(r.lines().getFirst()).contains("From:").contains("not closed with '>'");
         });
         assertThat(bad.disconnect()).isFalse();
         s.policy().decide(s.s().mail("a@example.net").at(Stage.MAIL));
         assertThat(s.rcpt("bob@herzbube.ch").refusal()).as("a message's fault does not stick").isEmpty();
         assertThat(s.data(MESSAGE).refusal()).isEmpty();
+    }
+
+    @Test
+    void aMessageWithoutDateOrMessageIdIsAcceptedAndTheMissingDateLogged() {
+        Session s = mail(engine(false), "203.0.113.9", "a@example.net");
+        s.rcpt("bob@herzbube.ch");
+        Decision d = s.data("From: Alice <a@example.net>\r\nTo: bob@herzbube.ch\r\nSubject: no date, no id\r\n\r\nbody\r\n");
+        assertThat(d.refusal()).isEmpty();
+        assertThat(d.findings()).anySatisfy(f -> {
+            assertThat(f.check()).isEqualTo("header-missing-date");
+            assertThat(f.outcome()).isEqualTo(Finding.Outcome.FAIL);
+        });
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("header-missing-date fail"));
     }
 
     @Test

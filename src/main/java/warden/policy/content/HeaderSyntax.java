@@ -18,7 +18,8 @@ import java.util.Optional;
  * <ul>
  *   <li>every header line is a {@code Name: value} field with a valid name, or a continuation;
  *       no NUL anywhere in the header;</li>
- *   <li>{@code Date:} and {@code From:} are present (RFC 5322 3.6: the only required fields);</li>
+ *   <li>{@code From:} is present (RFC 5322 3.6); a missing {@code Date:} is its own, milder check,
+ *       {@link HeaderMissingDate};</li>
  *   <li>no more than one of each field RFC 5322 3.6 allows once: Date, From, Sender, Reply-To,
  *       To, Cc, Bcc, Message-ID, In-Reply-To, References, Subject;</li>
  *   <li>From, Sender, Reply-To, To, Cc, Bcc (and their Resent- forms) hold well-formed addresses
@@ -29,7 +30,9 @@ import java.util.Optional;
  * RFC 5322 sections 2.1, 2.2, 3.6 (field counts), 3.4 (addresses); RFC 3463 (5.6.0: other or
  * undefined media error).
  *
- * <p>It does not check the syntax of dates, message identifiers or MIME structure.
+ * <p>It does not check the syntax of dates, message identifiers or MIME structure. Only the
+ * bounded {@link warden.message.HeaderBlock} is read: a header section beyond it is judged by
+ * what fits.
  */
 public final class HeaderSyntax implements Check {
 
@@ -60,9 +63,7 @@ public final class HeaderSyntax implements Check {
         if (s.message().isEmpty()) return skip("no message");
         HeaderFields h = HeaderFields.read(s.message().get().header().bytes());
         if (h.malformed().isPresent()) return fail(h.malformed().get());
-        for (String required : List.of("Date", "From")) {
-            if (h.count(required) == 0) return fail("the message has no " + required + ": header (required by RFC 5322 3.6)");
-        }
+        if (h.count("From") == 0) return fail("the message has no From: header (required by RFC 5322 3.6)");
         for (String single : SINGLETONS) {
             int n = h.count(single);
             if (n > 1) return fail("the message has " + n + " " + single + ": headers; RFC 5322 3.6 allows one");

@@ -41,7 +41,6 @@ class HeaderSyntaxTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            no Date                       | From: a@example.org\\r\\n                                             | no Date: header
             no From                       | Date: x\\r\\n                                                         | no From: header
             two From                      | Date: x\\r\\nFrom: a@example.org\\r\\nFrom: b@example.org\\r\\n       | 2 From: headers
             two Subject                   | Date: x\\r\\nFrom: a@b.c\\r\\nSubject: a\\r\\nSubject: b\\r\\n          | 2 Subject: headers
@@ -72,12 +71,35 @@ class HeaderSyntaxTest {
     }
 
     @Test
+    void aMissingDateIsNoSyntaxErrorButItsOwnCheckLoggedByDefault() {
+        assertThat(syntax(FROM + "Subject: no date\r\n").outcome()).as("header-syntax").isEqualTo(Finding.Outcome.PASS);
+        HeaderMissingDate check = new HeaderMissingDate();
+        Finding missing = check.check(Snapshots.client("192.0.2.7").data(FROM + "Subject: no date\r\n\r\nDate: in the body\r\n"));
+        assertThat(missing.outcome()).isEqualTo(Finding.Outcome.FAIL);
+        assertThat(missing.reason()).contains("no Date: header");
+        assertThat(check.check(Snapshots.client("192.0.2.7").data(DATE + FROM + "\r\nbody\r\n")).outcome())
+                .isEqualTo(Finding.Outcome.PASS);
+        assertThat(check.refusal(missing, true)).hasValueSatisfying(r -> {
+            assertThat(r.code()).isEqualTo(550);
+            assertThat(r.status()).isEqualTo("5.6.0");
+        });
+    }
+
+    @Test
+    void aMessageWithoutMessageIdPassesBoth() {
+        String header = DATE + FROM + "To: bob@example.net\r\nSubject: no id\r\n";
+        assertThat(syntax(header).outcome()).isEqualTo(Finding.Outcome.PASS);
+        assertThat(new HeaderMissingDate().check(Snapshots.client("192.0.2.7").data(header + "\r\nx\r\n")).outcome())
+                .isEqualTo(Finding.Outcome.PASS);
+    }
+
+    @Test
     void theRefusalIs550With5_6_0AndTheReason() {
-        Finding f = syntax("From: a@example.org\r\n");
+        Finding f = syntax(DATE + "To: bob@example.net\r\n");
         assertThat(new HeaderSyntax().refusal(f, true)).hasValueSatisfying(r -> {
             assertThat(r.code()).isEqualTo(550);
             assertThat(r.status()).isEqualTo("5.6.0");
-            assertThat(r.lines().getFirst()).contains("no Date: header");
+            assertThat(r.lines().getFirst()).contains("no From: header");
         });
     }
 
