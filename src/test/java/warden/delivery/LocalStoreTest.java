@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warden.log.MainLog;
 import warden.mail.Envelope;
+import warden.message.DataFiles;
+import warden.message.MessageWriter;
 import warden.message.ReceivedMessage;
 import warden.queue.QueuedMessage;
 import warden.queue.Spool;
@@ -90,6 +92,37 @@ class LocalStoreTest {
         log.close();
         assertThat(Files.readString(logFile)).isEqualTo("2026-11-24 12:20:30 id-1 => bob <bob@example.net> R=virtual"
                 + " T=maildir P=" + files.getFirst() + "\n");
+    }
+
+    @Test
+    void aMessageInItsDataFileIsStreamedIntoEachMaildirCopyAndTheSpool() throws IOException {
+        StringBuilder b = new StringBuilder("From: alice@example.org\r\nSubject: big\r\n\r\n");
+        for (int i = 0; b.length() < 300_000; i++) b.append("line ").append(i).append(i % 11 == 0 ? " bare\rCR" : "").append("\r\n");
+        String content = b.toString();
+        MessageWriter w = new DataFiles(dir.resolve("receiving"), 0).writer(10_000_000);
+        for (byte c : content.getBytes(StandardCharsets.ISO_8859_1)) w.add(c);
+        ReceivedMessage inFile = w.finish();
+        assertThat(inFile.file()).isPresent();
+        Map<String, List<Route>> routes = new LinkedHashMap<>();
+        routes.put("bob@example.net", List.of(new Mailbox("bob"), new Remote("far@far.example")));
+        routes.put("carol@example.net", List.of(new Mailbox("carol")));
+        InboundMessage m = message("id-big", routes, "");
+        store.deliver(new InboundMessage(m.envelope(), m.routes(), m.trace(), m.extraHeaders(), inFile));
+
+        String lf = content.replace("\r\n", "\n");
+        for (String user : List.of("bob", "carol")) {
+            assertThat(files("mail/" + user + "/Maildir/new")).singleElement().satisfies(f -> {
+                String stored = Files.readString(f, StandardCharsets.ISO_8859_1);
+                assertThat(stored).startsWith("Return-path: <alice@example.org>\nEnvelope-to: " + user + "@example.net\n")
+                        .endsWith("X-Warden: HELO ok\n" + lf);
+                assertThat(f.getFileName().toString()).endsWith(",S=" + Files.size(f));
+            });
+        }
+        QueuedMessage q = Spool.read(dir.resolve("spool/incoming/id-big"));
+        assertThat(new String(q.message(), StandardCharsets.ISO_8859_1)).startsWith("Received: ")
+                .endsWith("X-Warden: HELO ok\r\n" + content);
+        inFile.discard();
+        assertThat(files("receiving")).isEmpty();
     }
 
     @Test
