@@ -28,7 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>One copy per mailbox, however many envelope addresses reach it (its {@code Envelope-to:}
  * lists them all), and one spool file for all remote addresses. Each copy gets its own header
- * block from {@link DeliveryHeaders}.
+ * block from {@link DeliveryHeaders}, followed by the message streamed from its data file
+ * ({@link warden.message.ReceivedMessage}): the body never passes through the heap whole.
  *
  * <p>All or nothing: every copy is written and fsync'd under {@code tmp/} first, then all are
  * renamed into place, then each target directory is fsync'd (shared with concurrent deliveries

@@ -42,6 +42,10 @@ import java.util.regex.Pattern;
  * Lines end in LF; addresses are in angle brackets so the null sender is {@code <>}; {@code size}
  * is the length of the message in bytes, so a truncated file is recognised as corrupt.
  *
+ * <p>A received message is copied in from its data file ({@link ReceivedMessage#writeTo}, a
+ * file-to-file {@code transferTo} the kernel does without the heap). It is a copy, not a link
+ * or a rename of the data file: the spool file starts with its own envelope and trace header.
+ *
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.1.4 (the DATA content) and 6.1 (once accepted, a message must be delivered
  * or bounced, never lost). Directory names after Postfix's queue ({@code incoming}).
