@@ -23,6 +23,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
     static final String DEFAULT_LISTEN = "127.0.0.1:2525";
+    /** {@code limits.message_size} bounds: below 1K is a mistake (a unit left out), above 2G an int overflows. */
+    static final long MIN_MESSAGE_SIZE = 1L << 10, MAX_MESSAGE_SIZE = 2L << 30;
 
     private ConfigLoader() {}
 
@@ -121,7 +123,9 @@ public final class ConfigLoader {
 
     private static WardenConfig.Limits limits(Section s) {
         WardenConfig.Limits l = new WardenConfig.Limits(
-                s.size("message_size", 25L << 20),
+                s.size("message_size", 25L << 20, MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE,
+                        "below 1K every message would be refused (and SIZE 0 would announce no limit at all, RFC 1870),"
+                        + " above 2G the size no longer fits the store's offsets"),
                 s.integer("max_recipients", 100, 1, 100_000),
                 s.integer("max_errors", 10, 1, 1000),
                 s.integer("max_connections", 20_000, 1, 1_000_000),
@@ -172,7 +176,7 @@ public final class ConfigLoader {
             warden.policy.CheckSettings base = defaults.check(name);
             warden.policy.Action action = c.scalar("action", base.action(),
                     "one of pass, log, header, delay, defer, deny, drop", warden.policy.Action::parse);
-            Duration delay = c.duration("delay", base.delay());
+            Duration delay = c.duration("delay", defaultDelay(c.keys(), action, base));
             List<String> exempt = c.list("exempt", List.of(), "an IP, a CIDR network or a host name pattern", t -> t);
             List<String> exemptErrors = new ArrayList<>();
             warden.policy.HostList exemptList = exempt.isEmpty() ? base.exempt()
@@ -189,6 +193,17 @@ public final class ConfigLoader {
         }
         return new WardenConfig.Policy(mode, rejectAt, maxDelay, bannerDelay, exemptAuth, exemptRelay, header,
                 helodnscheck, whitelistHosts, overrides);
+    }
+
+    /**
+     * The delay of a check whose {@code delay} is not written: an action written alone means that
+     * action and nothing else ({@code {action: log}} only logs), except {@code delay}, which takes
+     * the check's default delay (20s); with no action written, the check keeps its default delay.
+     */
+    static Duration defaultDelay(List<String> written, warden.policy.Action action, warden.policy.CheckSettings base) {
+        if (!written.contains("action")) return base.delay();
+        if (action != warden.policy.Action.DELAY) return Duration.ZERO;
+        return base.delay().isZero() ? warden.policy.PolicySettings.DEFAULT_DELAY : base.delay();
     }
 
     private static WardenConfig.Greylisting greylist(Section s) {
