@@ -129,12 +129,18 @@ public final class Components implements AutoCloseable {
         return config.dataDir().resolve("spool");
     }
 
-    /** Problems in the files the configuration names (virtual-domain and bounce-recipient files), for {@code config check}. */
+    /**
+     * Problems in the files and directories the configuration names ({@code data_dir}, the
+     * whitelist, the virtual-domain and bounce-recipient files), for {@code config check} and
+     * for {@code serve}, which refuses to start on any of them.
+     */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
+        List<ConfigProblem> out = new java.util.ArrayList<>(warden.config.ConfiguredPaths.check(config));
         List<warden.recipient.Problem> problems = new java.util.ArrayList<>(
                 new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains()).validate());
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
-        return problems.stream().map(p -> new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())).toList();
+        problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
+        return out;
     }
 
     @Override

@@ -61,6 +61,13 @@ public record WardenConfig(
         return ConfigLoader.parse("", "(built-in defaults)");
     }
 
+    /** This configuration listening on {@code listeners} instead ({@code serve --listen}). */
+    public WardenConfig withListen(List<Listener> listeners) {
+        return new WardenConfig(source, hostname, listeners, trustedProxies, dataDir, virtualDomains, localDomains,
+                relayNetworks, mailbox, limits, dns, bareLineEndings, greylist, policy, dnsLists, bounceRecipients,
+                maxReceivedHeaders);
+    }
+
     /** One listening socket. */
     public record Listener(InetSocketAddress address, boolean proxyProtocol) {
         @Override

@@ -51,12 +51,27 @@ public final class SmtpServer implements AutoCloseable {
         this.listeners = List.copyOf(listeners);
     }
 
-    /** Binds every listener and starts accepting; returns at once. */
+    /**
+     * Binds every listener and starts accepting; returns at once.
+     *
+     * @throws java.net.BindException naming the listener ({@code 127.0.0.1:25: Address already in use});
+     *         no listener is left bound then
+     */
     public void start() throws IOException {
         for (WardenConfig.Listener l : listeners) {
             ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
-            ss.bind(l.address(), 4096);
+            try {
+                ss.bind(l.address(), 4096);
+            } catch (IOException e) {
+                stopping = true; // the acceptors of listeners bound already end with their sockets
+                closeQuietly(ss);
+                for (ServerSocket bound : sockets) closeQuietly(bound);
+                var named = new java.net.BindException(l.address().getAddress().getHostAddress() + ":" + l.address().getPort()
+                        + ": " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
             sockets.add(ss);
             acceptors.add(Thread.ofVirtual().name("accept-" + ss.getLocalPort()).start(() -> acceptLoop(ss, l)));
             LOG.info("listening on {}", l);
