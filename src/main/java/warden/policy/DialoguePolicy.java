@@ -393,8 +393,9 @@ public final class DialoguePolicy implements PolicyEngine {
             for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) {
                 if (!r.delay().isZero()) delay = delay.isZero() ? r.delay() : delay.plus(r.delay());
             }
-            Duration cap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS
-                    ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
+            boolean dataCap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS;
+            Duration cap = dataCap ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
+            Duration asked = delay;
             if (delay.compareTo(cap) > 0) delay = cap;
 
             boolean given = settings.rejectAt() == PolicySettings.RejectAt.HELO || stage == Stage.RCPT || stage == Stage.DATA;
@@ -429,11 +430,22 @@ public final class DialoguePolicy implements PolicyEngine {
                 }
                 return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(tagging), findings);
             }
+            if (delay.isPositive()) noteDelay(stage, delay, asked, !dataCap);
             Verdict verdict = refusal.flatMap(r -> reply(r, stage)
                             .map(reply -> (Verdict) new Verdict.Refuse(reply, r.action() == Action.DROP
                                     || (stage == Stage.CONNECT && reply.isTransient()))))
                     .orElse(Verdict.CONTINUE);
             return new Decision(verdict, delay, headers(tagging), findings);
+        }
+
+        /**
+         * The main log's line for the delay the client is actually held, after {@code policy.max_delay}
+         * (or the DATA cap): {@code policy [ip] rcpt delay 240s (the checks asked 300s; capped by policy.max_delay)}.
+         */
+        private void noteDelay(Stage stage, Duration delay, Duration asked, boolean byMaxDelay) {
+            log.accept("policy " + who() + " " + stage.label() + " delay " + delay.toSeconds() + "s"
+                    + (asked.compareTo(delay) > 0 ? " (the checks asked " + asked.toSeconds() + "s; capped by "
+                            + (byMaxDelay ? "policy.max_delay" : "the " + DATA_DELAY_SECONDS + "s DATA limit") + ")" : ""));
         }
 
         /** The ruling's refusal in its check's own words if it has some, else the standard reply. */
@@ -527,6 +539,8 @@ public final class DialoguePolicy implements PolicyEngine {
                     }
                     String why = p.byNetwork() ? "the client's network is whitelisted"
                             : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
+                    // The moment a greylisted sender comes back and is let through is worth a line.
+                    if (p.promoted()) log.accept("policy " + who() + " " + stage.label() + " greylist: " + triplet + " " + why);
                     yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
                             ? new GreylistResult.Pass(delayed, false, false).header().stream().toList() : List.of());
                 }

@@ -167,7 +167,10 @@ public final class SmtpServer implements AutoCloseable {
         }
         for (Thread t : acceptors) t.interrupt();
         if (!sessions.isEmpty()) LOG.warn("{} sessions still open after the grace period; closing them", sessions.size());
-        for (SmtpSession s : sessions) s.forceClose();
+        for (SmtpSession s : sessions) {
+            s.noteCutAtShutdown(settings.limits().shutdownGrace());
+            s.forceClose();
+        }
     }
 
     private static void closeQuietly(java.io.Closeable c) {

@@ -116,11 +116,12 @@ public final class SmtpSession {
             converse();
         } catch (SocketTimeoutException e) {
             quietly(Replies.timeout(settings.hostname()));
-            log("lost: timeout");
+            log("lost: timeout" + (phase == Phase.DATA ? " during DATA; message abandoned" : ""));
         } catch (InterruptedException e) {
             quietly(Replies.shuttingDown(settings.hostname()));
         } catch (IOException e) {
             if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
+            if (phase == Phase.DATA && !shutdownRequested) lostDuringData(warden.log.Cause.of(e));
         } catch (RuntimeException e) {
             // Fail soft: the client gets 421, the administrator gets the stack trace in the log.
             LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
@@ -322,7 +323,7 @@ public final class SmtpSession {
         try {
             from = MailPath.parse(parsed.get().path(), smtputf8);
         } catch (MailPath.NonAsciiException e) {
-            return error(Replies.NON_ASCII_ADDRESS);
+            return refuse(Replies.NON_ASCII_ADDRESS, "MAIL " + printable(parsed.get().path()));
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_SENDER);
         }
@@ -349,7 +350,7 @@ public final class SmtpSession {
         try {
             to = MailPath.parse(parsed.get().path(), t.tx().smtputf8());
         } catch (MailPath.NonAsciiException e) {
-            return error(Replies.NON_ASCII_ADDRESS);
+            return refuse(Replies.NON_ASCII_ADDRESS, "RCPT " + printable(parsed.get().path()));
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_RECIPIENT);
         }
@@ -384,7 +385,7 @@ public final class SmtpSession {
         connection.readTimeout(settings.limits().dataTimeout());
         SmtpInput.DataResult data = in.readData(settings.limits().messageSize(), TEXT_LINE_MAX,
                 settings.normalizeBareLineEndings());
-        if (data == null) return false;
+        if (data == null) return lostDuringData("connection closed");
         try {
             enter(new Greeted(t.helo()));
             String what = "DATA from <" + t.tx().reversePath() + "> (" + data.size() + " octets)";
@@ -419,7 +420,7 @@ public final class SmtpSession {
             report = services.store().deliver(message);
         } catch (IOException | RuntimeException e) {
             LOG.error("delivery of {} failed", id, e);
-            log(id + " == delivery failed, client told to retry: " + e.getMessage());
+            log(id + " == delivery failed, client told to retry: " + warden.log.Cause.of(e));
             return reply(Replies.STORAGE_ERROR);
         }
         log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
@@ -553,6 +554,20 @@ public final class SmtpSession {
         } catch (IOException ignored) {
             // the client is gone; nothing to tell
         }
+    }
+
+    // ---------------------------------------------------------------- lost sessions (main log)
+
+    /** The main log's line for a client gone in the middle of DATA: the message is abandoned, not delivered. */
+    private boolean lostDuringData(String how) {
+        log("lost during DATA: " + how + "; message abandoned");
+        return false;
+    }
+
+    /** The main log's line for a session the shutdown grace ran out on (with its client and sender). */
+    void noteCutAtShutdown(java.time.Duration grace) {
+        log("lost: cut at shutdown, " + grace.toSeconds() + "s shutdown_grace over"
+                + (phase == Phase.DATA ? " during DATA; message abandoned" : ""));
     }
 
     // ---------------------------------------------------------------- shutdown
