@@ -516,9 +516,16 @@ public final class SmtpSession {
         return true;
     }
 
-    /** A refusal worth a log line: counted toward the error limit. */
+    /**
+     * A refusal worth a log line. A permanent one counts toward the error limit; a 4xx does not:
+     * it is Warden's own "not now" (452 4.5.3 over {@code max_recipients}, which RFC 5321
+     * 4.5.3.1.10 tells the client to retry in a later transaction; a greylist or policy defer),
+     * not a mistake of the client's, and closing the session on it would lose the transaction
+     * on every retry.
+     */
     private boolean refuse(Reply reply, String what) {
         log("rejected " + what + ": " + reply);
+        if (reply.isTransient()) return reply(reply);
         return error(reply);
     }
 
