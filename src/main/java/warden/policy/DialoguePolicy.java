@@ -49,9 +49,11 @@ import java.util.stream.Stream;
  *   <li><b>Exemptions.</b> Authenticated clients, relay clients and whitelisted hosts skip every
  *       check and are forgiven what they earned before (a mail client that authenticates after a
  *       sloppy EHLO); a check's own {@code exempt} list skips that check.</li>
- *   <li><b>Temporary failures.</b> A DNS TEMPFAIL can only defer (4xx) and only when nothing
- *       harder applies; a check that throws defers with 451 4.3.0 and is logged. Nothing
- *       temporary ever becomes a 5xx.</li>
+ *   <li><b>Temporary failures.</b> A DNS TEMPFAIL means "could not tell": it is logged (and
+ *       headed where the check heads), never a delay, defer or deny, at any stage and with any
+ *       {@code reject_at} ({@link Ruling#of}); the check's other findings still count. A check
+ *       that throws defers with 451 4.3.0 and is logged. Nothing temporary ever becomes a 5xx,
+ *       and no DNS error detail ever reaches a reply.</li>
  *   <li><b>Report mode.</b> Every check runs; what would have been done is logged and put in
  *       {@code X-Helo-Check:} headers, and nothing is delayed or refused.</li>
  *   <li><b>RCPT and DATA findings are not sticky.</b> A bogus bounce is refused for that
@@ -71,8 +73,8 @@ import java.util.stream.Stream;
  *   <li><b>Mail loops</b> are refused for every client, exempt ones too.</li>
  * </ul>
  *
- * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.4.3
- * after a DNS failure, 451 4.3.0 after a broken check (421 instead of the banner, closing).
+ * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.3.0
+ * after a broken check (421 instead of the banner, closing).
  *
  * <h2>Standards</h2>
  * RFC 5321 sections 3.1 (554 greeting), 4.5.1 (postmaster), 4.5.3.2 (timeouts); RFC 3463 (X.7.1,

@@ -326,19 +326,35 @@ class DialoguePolicyTest {
 
     // --- temporary failures
 
-    @Test
-    void aDnsFailureNeverBecomesAPermanentRejection() {
-        // helodnscheck's I and B: deny what does not resolve or verify; the name gives SERVFAIL
-        PolicySettings settings = PolicySettings.defaults(US).withHelodnscheck("IB")
+    @ParameterizedTest(name = "reject_at {0}")
+    @CsvSource({"RCPT", "HELO"})
+    void aDnsFailureIsCouldNotTellItNeverDefersDeniesOrDelays(RejectAt rejectAt) {
+        // helodnscheck's I and B: deny what does not resolve or verify; the names give SERVFAIL
+        PolicySettings settings = PolicySettings.defaults(US).withHelodnscheck("IBV").withRejectAt(rejectAt)
                 .withAction("client-no-ptr", Action.DENY).withAction("client-ptr-unconfirmed", Action.DROP);
         List<Decision> d = dialogue(engine(settings), "203.0.113.77", "broken.example.net", "bob@herzbube.ch");
-        Decision rcpt = d.get(3);
-        assertThat(rcpt.refusal()).hasValueSatisfying(r -> {
-            assertThat(r.code()).isEqualTo(451);
-            assertThat(r.status()).isEqualTo("4.4.3");
+        assertThat(d).allSatisfy(x -> {
+            assertThat(x.refusal()).as("a DNS failure is not a reason to refuse").isEmpty();
+            assertThat(x.delay()).as("no delay earned on a guess").isZero();
         });
-        assertThat(rcpt.disconnect()).isFalse();
-        assertThat(d).allSatisfy(x -> assertThat(x.delay()).as("no delay earned on a guess").isZero());
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("helo-unresolvable tempfail (log)"))
+                .anySatisfy(l -> assertThat(l).contains("client-no-ptr tempfail (log)"));
+    }
+
+    @Test
+    void aServfailForTheHeloNameIsNotDeferredAtEveryRcptByDefault() {
+        // helo-resolves-to-us (delay, then deny by default) used to turn this into 451 at every RCPT
+        PolicySession session = engine().open(ip("203.0.113.9"));
+        Snapshots s = Snapshots.client("203.0.113.9");
+        session.decide(s.at(Stage.CONNECT));
+        session.decide(s.helo("broken.example.net").at(Stage.HELO));
+        session.decide(s.mail("a@example.net").at(Stage.MAIL));
+        for (String rcpt : List.of("bob@herzbube.ch", "alice@herzbube.ch")) {
+            Decision d = session.decide(s.rcpt(rcpt));
+            assertThat(code(d)).as(rcpt).isEqualTo(250);
+            assertThat(d.delay()).isZero();
+        }
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("helo-resolves-to-us tempfail"));
     }
 
     @Test
