@@ -300,8 +300,9 @@ public final class SmtpSession {
             String value = param.contains("=") ? param.substring(param.indexOf('=') + 1) : null;
             switch (key) {
                 case "SIZE" -> {
-                    if (value == null || !value.matches("\\d{1,18}")) return error(Replies.MAIL_SYNTAX);
-                    size = Long.parseLong(value);
+                    // RFC 1870: size-value ::= 1*20DIGIT; one beyond a long is simply too big (552 below).
+                    if (value == null || !value.matches("\\d{1,20}")) return error(Replies.MAIL_SYNTAX);
+                    size = new java.math.BigInteger(value).min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
                 }
                 case "BODY" -> {
                     if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
@@ -326,6 +327,8 @@ public final class SmtpSession {
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_SENDER);
         }
+        // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
+        if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + size);
         }
