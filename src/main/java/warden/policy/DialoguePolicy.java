@@ -67,8 +67,8 @@ import java.util.stream.Stream;
  *       004: greylisting bounces at RCPT breaks other sites' sender callouts, which never reach
  *       DATA). Grey defers with 451 4.7.1, black denies with 550 5.7.1, both in the seed's
  *       words. A message that passes after being deferred gets {@code X-Greylist: delayed N
- *       seconds by Warden} at DATA. Exempt, relay and authenticated clients and DNS-whitelisted
- *       ones are never greylisted. A store outage accepts (and logs) or defers, as
+ *       seconds by Warden} at DATA. Exempt, relay and authenticated clients, DNS-whitelisted
+ *       ones and mail to {@code postmaster@} our domains are never greylisted. A store outage accepts (and logs) or defers, as
  *       {@code greylist.on_store_failure} says; it never rejects.</li>
  *   <li><b>Mail loops</b> are refused for every client, exempt ones too.</li>
  * </ul>
@@ -510,10 +510,18 @@ public final class DialoguePolicy implements PolicyEngine {
             if (dnsLists().whitelisted().isPresent()) {
                 return with(d, Finding.Outcome.SKIP, "whitelisted by " + dnsLists().whitelisted().get(), List.of());
             }
+            // RFC 5321 4.5.1: postmaster@ our domains is accepted, so never greylisted (the seed's
+            // ACL accepts it before greylisting); a bounce is greylisted over its other recipients.
+            if (stage == Stage.RCPT && s.recipient().map(this::isPostmaster).orElse(false)) {
+                return with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of());
+            }
             String sender = s.reversePath().orElse("");
             String recipient = stage == Stage.RCPT ? s.recipient().orElse("")
-                    : String.join(",", s.recipients().stream().map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
-            if (recipient.isEmpty()) return d;
+                    : String.join(",", s.recipients().stream().filter(r -> !isPostmaster(r))
+                            .map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
+            if (recipient.isEmpty()) {
+                return stage == Stage.DATA ? with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of()) : d;
+            }
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean record = lines.recordGreylist() && !report;
             GreylistResult r = record ? greylist.check(client, sender, recipient)

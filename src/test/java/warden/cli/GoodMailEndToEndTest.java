@@ -98,4 +98,53 @@ class GoodMailEndToEndTest {
             d.send("NOOP").expect(250).send("QUIT").expect(221);
         }
     }
+
+    @Test
+    void aQuotedSenderIsGreylistedOnceThenDelivered() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            TestClock clock = new TestClock();
+            try (ServeCommand.Running running = ServeCommand.start(config(dns, "policy: {max_delay: 0s}\ngreylist: {delay: 1m}\n"),
+                    new PrintStream(new ByteArrayOutputStream()), clock)) {
+                try (Dialogue d = Dialogue.connect(address(running))) {
+                    d.expect(220).send("EHLO client.example.org").expect(250)
+                            .send("MAIL FROM:<\"john smith\"@example.org>").expect(250)
+                            .send("RCPT TO:<bob@example.test>").expect(451, "4.7.1")
+                            .send("QUIT").expect(221);
+                }
+                clock.advance(Duration.ofSeconds(90));
+                try (Dialogue d = Dialogue.connect(address(running))) {
+                    d.expect(220).send("EHLO client.example.org").expect(250)
+                            .send("MAIL FROM:<\"john smith\"@example.org>").expect(250)
+                            .send("RCPT TO:<bob@example.test>").expect(250)
+                            .send("DATA").expect(354).raw(MESSAGE).expect(250, "queued")
+                            .send("QUIT").expect(221);
+                }
+            }
+            assertThat(delivered("bob")).hasSize(1);
+            assertThat(Files.readString(delivered("bob").getFirst())).contains("X-Greylist: delayed 90 seconds by Warden");
+        }
+    }
+
+    /** README: postmaster@ our domains is always accepted; the seed's ACL accepts it before greylisting. */
+    @Test
+    void postmasterIsAcceptedWithoutGreylistingFromSendersAndBounces() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start();
+             ServeCommand.Running running = ServeCommand.start(config(dns, "policy: {max_delay: 0s}\n"),
+                     new PrintStream(new ByteArrayOutputStream()), new TestClock());
+             Dialogue d = Dialogue.connect(address(running))) {
+            d.expect(220).send("EHLO client.example.org").expect(250)
+                    .send("MAIL FROM:<alice@example.org>").expect(250)
+                    .send("RCPT TO:<postmaster@example.test>").expect(250, "2.1.5")
+                    .send("RCPT TO:<PostMaster@Example.TEST>").expect(250, "2.1.5")
+                    .send("RCPT TO:<bob@example.test>").expect(451, "4.7.1")
+                    .send("DATA").expect(354).raw(MESSAGE).expect(250, "queued")
+                    // a bounce to the postmaster is not greylisted at DATA either
+                    .send("MAIL FROM:<>").expect(250)
+                    .send("RCPT TO:<postmaster@example.test>").expect(250)
+                    .send("DATA").expect(354).raw(MESSAGE).expect(250, "queued")
+                    .send("QUIT").expect(221);
+        }
+        assertThat(delivered("pm")).hasSize(2);
+        assertThat(delivered("bob")).isEmpty();
+    }
 }
