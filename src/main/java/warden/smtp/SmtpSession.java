@@ -410,7 +410,7 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, SmtpInput.DataResult data) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
@@ -425,7 +425,7 @@ public final class SmtpSession {
             log(id + " == delivery failed, client told to retry: " + e.getMessage());
             return reply(Replies.STORAGE_ERROR);
         }
-        log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
+        log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + Trace.logName(protocol)
                 + " S=" + data.size() + " for " + String.join(" ", t.tx().recipientList())
                 + " (" + report.copies().size() + " copies)");
         return reply(Replies.queued(id));
