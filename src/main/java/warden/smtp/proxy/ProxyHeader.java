@@ -90,7 +90,8 @@ public final class ProxyHeader {
             throw new IOException("bad PROXY v1 address: " + text);
         }
         InetAddress a = Cidr.literal(text);
-        if (a == null || (a.getAddress().length == 4) != v4) throw new IOException("bad PROXY v1 address: " + text);
+        // (an IPv4-mapped TCP6 address comes back as an Inet4Address; its syntax was IPv6, as TCP6 says)
+        if (a == null || (v4 && a.getAddress().length != 4)) throw new IOException("bad PROXY v1 address: " + text);
         return a;
     }
 
