@@ -133,12 +133,15 @@ class HostileTextTest {
         smtp = new TestSmtp("", store);
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO client.example.org").expect(250)
+                    .send("MAIL FROM:<\"x <= y\"@example.org> SIZE=999999999").expect(552, "5.3.4")
                     .send("MAIL FROM:<\"x <= y\"@example.org>").expect(250)
                     .send("RCPT TO:<nobody@elsewhere.example>").expect(550)
                     .send("RCPT TO:<bob@example.test>").expect(250)
                     .send("DATA").expect(354).raw("Subject: x\r\n\r\nbody\r\n.\r\n").expect(250);
         }
-        String log = waitForLog(" <= ");
+        String log = waitForLog(" P=esmtp ");
+        String tooBig = log.lines().filter(l -> l.contains("rejected MAIL")).findFirst().orElseThrow();
+        assertThat(tooBig).matches("\\S+ \\S+ H=localhost \\(client\\.example\\.org\\) \\[127\\.0\\.0\\.1\\] rejected MAIL <\"x <= y\"@example\\.org> SIZE=999999999: 552 .*");
         String rejected = log.lines().filter(l -> l.contains("rejected RCPT")).findFirst().orElseThrow();
         assertThat(rejected).matches("\\S+ \\S+ H=localhost \\(client\\.example\\.org\\) \\[127\\.0\\.0\\.1\\] F=<\"x <= y\"@example\\.org> rejected RCPT .*");
         String arrival = log.lines().filter(l -> l.contains(" <= <")).findFirst().orElseThrow();
