@@ -102,7 +102,8 @@ public final class Components implements AutoCloseable {
 
     /** The durable store: Maildirs from the {@code mailbox} template, remote mail to {@code data_dir/spool}. */
     public LocalStore store() {
-        return new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock);
+        return new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock,
+                config.mailboxModes());
     }
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,

@@ -63,6 +63,7 @@ public final class ConfigLoader {
                     if (!t.contains("{user}")) throw new IllegalArgumentException("'" + t + "' has no {user} placeholder");
                     return t;
                 });
+        warden.durable.FileModes mailboxModes = mailboxModes(top);
         WardenConfig.Limits limits = limits(top.section("limits"));
         WardenConfig.Dns dns = dns(top.section("dns"));
         WardenConfig.BareLineEndings bare = top.choice("bare_line_endings", WardenConfig.BareLineEndings.REJECT,
@@ -77,8 +78,26 @@ public final class ConfigLoader {
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
+                relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
                 localUsers);
+    }
+
+    /** {@code mailbox_file_mode} and {@code mailbox_directory_mode}: octal, applied whatever the umask. */
+    private static warden.durable.FileModes mailboxModes(Section top) {
+        warden.durable.FileModes d = warden.durable.FileModes.PRIVATE;
+        var file = top.scalar("mailbox_file_mode", d.file(), "an octal mode such as 0600",
+                warden.durable.FileModes::parseOctal);
+        var directory = top.scalar("mailbox_directory_mode", d.directory(), "an octal mode such as 0700",
+                warden.durable.FileModes::parseOctal);
+        try {
+            return new warden.durable.FileModes(file, directory);
+        } catch (IllegalArgumentException e) {
+            String key = e.getMessage().startsWith("file") ? "mailbox_file_mode" : "mailbox_directory_mode";
+            int line = top.node(key).map(ConfigNode::line).orElse(0);
+            top.problem(key, line, e.getMessage(), key.equals("mailbox_file_mode")
+                    ? "use 0600 (owner only) or 0640/0660 to share with a group" : "use 0700 (owner only) or 0750/0770 to share with a group");
+            return d;
+        }
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {

@@ -21,6 +21,7 @@ import java.util.Set;
  * @param localDomains extra domains whose local part maps straight to a mailbox of that name
  * @param relayNetworks clients that may relay to any domain (and skip the anti-spam checks)
  * @param mailbox the path template of a user's Maildir; {@code {user}} is replaced by the user name
+ * @param mailboxModes the modes of Maildir files and directories Warden creates (0600/0700 by default)
  * @param limits protocol and resource limits
  * @param dns how to reach DNS
  * @param bareLineEndings what to do with bare CR or LF inside DATA
@@ -42,6 +43,7 @@ public record WardenConfig(
         Set<String> localDomains,
         List<Cidr> relayNetworks,
         String mailbox,
+        warden.durable.FileModes mailboxModes,
         Limits limits,
         Dns dns,
         BareLineEndings bareLineEndings,

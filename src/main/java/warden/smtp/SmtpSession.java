@@ -435,7 +435,7 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, SmtpInput.DataResult data) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
@@ -574,7 +574,7 @@ public final class SmtpSession {
      */
     private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
         services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
-                + " P=" + protocol.toLowerCase(Locale.ROOT) + " S=" + size
+                + " P=" + Trace.logName(protocol) + " S=" + size
                 + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
     }
 

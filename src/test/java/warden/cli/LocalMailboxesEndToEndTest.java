@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import warden.config.ConfigLoader;
 import warden.testing.Dialogue;
+import warden.testing.TestDnsServer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -29,6 +30,15 @@ class LocalMailboxesEndToEndTest {
         Files.createDirectories(dir.resolve("var/mail/eve/Maildir"));
         Path users = dir.resolve("local-users");
         Files.writeString(users, "# people with mail here\nfrank\n");
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.a("client.example.org", "127.0.0.1");
+            serve(virtual, users, dns.address().getPort());
+        }
+        assertThat(dir.resolve("var/mail/mallory")).doesNotExist();
+        assertThat(dir.resolve("var/mail/anything")).doesNotExist();
+    }
+
+    private void serve(Path virtual, Path users, int dnsPort) throws Exception {
         Path yaml = dir.resolve("warden.yaml");
         Files.writeString(yaml, """
                 hostname: mx.warden.test
@@ -38,11 +48,12 @@ class LocalMailboxesEndToEndTest {
                 data_dir: %s
                 virtual_domains: %s
                 local_users: %s
+                dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
                 policy: {max_delay: 1s}
                 checks:
                   client-no-ptr: {action: log}
                 greylist: {enabled: false}
-                """.formatted(dir.resolve("var"), virtual, users));
+                """.formatted(dir.resolve("var"), virtual, users, dnsPort));
         try (ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml),
                 new PrintStream(new ByteArrayOutputStream(), true))) {
             try (Dialogue d = Dialogue.connect(running.server().boundAddresses().get(0))) {
@@ -60,7 +71,5 @@ class LocalMailboxesEndToEndTest {
                 d.send("RCPT TO:<grace@localhost>").expect(250);
             }
         }
-        assertThat(dir.resolve("var/mail/mallory")).doesNotExist();
-        assertThat(dir.resolve("var/mail/anything")).doesNotExist();
     }
 }
