@@ -76,10 +76,12 @@ public final class ConfigLoader {
         WardenConfig.DnsLists dnsLists = dnsLists(top.section("dnsbl"), top.section("dnswl"));
         java.util.Optional<Path> bounceRecipients = java.util.Optional.ofNullable(top.path("bounce_recipients", null));
         int maxReceived = top.integer("max_received_headers", warden.policy.content.MailLoop.DEFAULT_LIMIT, 1, 1000);
+        java.util.Optional<Path> localUsers = java.util.Optional.ofNullable(top.path("local_users", null));
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived);
+                relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
+                localUsers);
     }
 
     /** {@code mailbox_file_mode} and {@code mailbox_directory_mode}: octal, applied whatever the umask. */
@@ -119,6 +121,12 @@ public final class ConfigLoader {
                     Section item2 = new Section(top.file(), top.path("listen[]"), m, own);
                     String address = item2.optionalString("address").orElse(null);
                     boolean proxy = item2.bool("proxy_protocol", false);
+                    WardenConfig.ProxyUnknown unknown = item2.choice("proxy_unknown", WardenConfig.ProxyUnknown.UNTRUSTED,
+                            WardenConfig.ProxyUnknown.class);
+                    if (!proxy && item2.node("proxy_unknown").isPresent()) {
+                        item2.problem("proxy_unknown", item2.lineOf("proxy_unknown"),
+                                "has no effect without proxy_protocol: true", "add proxy_protocol: true or remove proxy_unknown");
+                    }
                     item2.finish();
                     own.forEach(p -> top.problem("listen[]." + p.key().replaceFirst("^listen\\[\\]\\.", ""), p.line(), p.message(), p.fix()));
                     if (address == null) {
@@ -126,7 +134,7 @@ public final class ConfigLoader {
                         continue;
                     }
                     try {
-                        out.add(new WardenConfig.Listener(socketAddress(address), proxy));
+                        out.add(new WardenConfig.Listener(socketAddress(address), proxy, unknown));
                     } catch (IllegalArgumentException e) {
                         top.problem("listen", m.line(), e.getMessage(), "write \"address:port\"");
                     }

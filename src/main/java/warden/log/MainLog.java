@@ -1,5 +1,7 @@
 package warden.log;
 
+import warden.mail.ClientText;
+
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -64,9 +66,12 @@ public final class MainLog implements AutoCloseable {
         }
     }
 
-    /** Logs one event line; the timestamp is prefixed. */
+    /**
+     * Logs one event line; the timestamp is prefixed. Whatever the caller built, no control or other
+     * non-printable character reaches the file: they are escaped ({@link ClientText}, {@code \x1b}).
+     */
     public void log(String event) {
-        queue.add(LocalDateTime.now(clock).format(TIME) + " " + event.replace('\n', ' ').replace('\r', ' '));
+        queue.add(LocalDateTime.now(clock).format(TIME) + " " + ClientText.escape(event));
     }
 
     private void drain() {

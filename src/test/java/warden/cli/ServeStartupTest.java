@@ -166,6 +166,18 @@ class ServeStartupTest {
     }
 
     @Test
+    void aMissingLocalUsersFileStopsTheServerAndConfigCheckNamesIt() throws Exception {
+        Path yaml = config("local_users: " + dir.resolve("local-users") + "\n");
+        Run r = run("serve", "--config", yaml.toString(), "--listen", "127.0.0.1:0");
+        assertThat(r.rc()).isNotZero();
+        assertThat(r.err()).contains(dir.resolve("local-users") + ": the local_users file does not exist").contains("fix: ");
+        assertThat(dir.resolve("var/log/mainlog")).as("nothing started").doesNotExist();
+        Run check = run("config", "check", yaml.toString());
+        assertThat(check.rc()).isEqualTo(1);
+        assertThat(check.err()).contains("the local_users file does not exist");
+    }
+
+    @Test
     void runningAsRootIsWarnedAbout() throws Exception {
         WardenConfig c = ConfigLoader.parse("data_dir: /srv/warden\n", "w.yaml");
         assertThat(ServeCommand.rootWarning(0, c)).get().asString()
