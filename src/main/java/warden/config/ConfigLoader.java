@@ -63,6 +63,7 @@ public final class ConfigLoader {
                     if (!t.contains("{user}")) throw new IllegalArgumentException("'" + t + "' has no {user} placeholder");
                     return t;
                 });
+        warden.durable.FileModes mailboxModes = mailboxModes(top);
         WardenConfig.Limits limits = limits(top.section("limits"));
         WardenConfig.Dns dns = dns(top.section("dns"));
         WardenConfig.BareLineEndings bare = top.choice("bare_line_endings", WardenConfig.BareLineEndings.REJECT,
@@ -73,10 +74,30 @@ public final class ConfigLoader {
         WardenConfig.DnsLists dnsLists = dnsLists(top.section("dnsbl"), top.section("dnswl"));
         java.util.Optional<Path> bounceRecipients = java.util.Optional.ofNullable(top.path("bounce_recipients", null));
         int maxReceived = top.integer("max_received_headers", warden.policy.content.MailLoop.DEFAULT_LIMIT, 1, 1000);
+        java.util.Optional<Path> localUsers = java.util.Optional.ofNullable(top.path("local_users", null));
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived);
+                relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
+                localUsers);
+    }
+
+    /** {@code mailbox_file_mode} and {@code mailbox_directory_mode}: octal, applied whatever the umask. */
+    private static warden.durable.FileModes mailboxModes(Section top) {
+        warden.durable.FileModes d = warden.durable.FileModes.PRIVATE;
+        var file = top.scalar("mailbox_file_mode", d.file(), "an octal mode such as 0600",
+                warden.durable.FileModes::parseOctal);
+        var directory = top.scalar("mailbox_directory_mode", d.directory(), "an octal mode such as 0700",
+                warden.durable.FileModes::parseOctal);
+        try {
+            return new warden.durable.FileModes(file, directory);
+        } catch (IllegalArgumentException e) {
+            String key = e.getMessage().startsWith("file") ? "mailbox_file_mode" : "mailbox_directory_mode";
+            int line = top.node(key).map(ConfigNode::line).orElse(0);
+            top.problem(key, line, e.getMessage(), key.equals("mailbox_file_mode")
+                    ? "use 0600 (owner only) or 0640/0660 to share with a group" : "use 0700 (owner only) or 0750/0770 to share with a group");
+            return d;
+        }
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {
@@ -98,6 +119,12 @@ public final class ConfigLoader {
                     Section item2 = new Section(top.file(), top.path("listen[]"), m, own);
                     String address = item2.optionalString("address").orElse(null);
                     boolean proxy = item2.bool("proxy_protocol", false);
+                    WardenConfig.ProxyUnknown unknown = item2.choice("proxy_unknown", WardenConfig.ProxyUnknown.UNTRUSTED,
+                            WardenConfig.ProxyUnknown.class);
+                    if (!proxy && item2.node("proxy_unknown").isPresent()) {
+                        item2.problem("proxy_unknown", item2.lineOf("proxy_unknown"),
+                                "has no effect without proxy_protocol: true", "add proxy_protocol: true or remove proxy_unknown");
+                    }
                     item2.finish();
                     own.forEach(p -> top.problem("listen[]." + p.key().replaceFirst("^listen\\[\\]\\.", ""), p.line(), p.message(), p.fix()));
                     if (address == null) {
@@ -105,7 +132,7 @@ public final class ConfigLoader {
                         continue;
                     }
                     try {
-                        out.add(new WardenConfig.Listener(socketAddress(address), proxy));
+                        out.add(new WardenConfig.Listener(socketAddress(address), proxy, unknown));
                     } catch (IllegalArgumentException e) {
                         top.problem("listen", m.line(), e.getMessage(), "write \"address:port\"");
                     }

@@ -1,5 +1,7 @@
 package warden.log;
 
+import warden.mail.ClientText;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -89,9 +91,13 @@ public final class MainLog implements AutoCloseable {
         }
     }
 
-    /** Logs one event line; the timestamp is prefixed. Never blocks: a line that does not fit is counted. */
+    /**
+     * Logs one event line; the timestamp is prefixed. Whatever the caller built, no control or other
+     * non-printable character reaches the file: they are escaped ({@link ClientText}, {@code \x1b}).
+     * Never blocks: a line that does not fit in the queue is counted, and the count logged.
+     */
     public void log(String event) {
-        if (!queue.offer(stamp(event.replace('\n', ' ').replace('\r', ' ')))) dropped.incrementAndGet();
+        if (!queue.offer(stamp(ClientText.escape(event)))) dropped.incrementAndGet();
     }
 
     private String stamp(String event) {
@@ -136,7 +142,8 @@ public final class MainLog implements AutoCloseable {
             lost += refused;
             if (lostBecause == null) lostBecause = "too many lines at once";
         }
-        if (lost > 0) batch.addFirst(stamp("main log: " + lost + (lost == 1 ? " line" : " lines") + " lost (" + lostBecause + ")"));
+        if (lost > 0) batch.addFirst(stamp(ClientText.escape("main log: " + lost + (lost == 1 ? " line" : " lines") + " lost ("
+                + lostBecause + ")")));
         if (batch.isEmpty()) return;
         if (console != null) {
             for (String line : batch) console.println(line);

@@ -49,9 +49,11 @@ import java.util.stream.Stream;
  *   <li><b>Exemptions.</b> Authenticated clients, relay clients and whitelisted hosts skip every
  *       check and are forgiven what they earned before (a mail client that authenticates after a
  *       sloppy EHLO); a check's own {@code exempt} list skips that check.</li>
- *   <li><b>Temporary failures.</b> A DNS TEMPFAIL can only defer (4xx) and only when nothing
- *       harder applies; a check that throws defers with 451 4.3.0 and is logged. Nothing
- *       temporary ever becomes a 5xx.</li>
+ *   <li><b>Temporary failures.</b> A DNS TEMPFAIL means "could not tell": it is logged (and
+ *       headed where the check heads), never a delay, defer or deny, at any stage and with any
+ *       {@code reject_at} ({@link Ruling#of}); the check's other findings still count. A check
+ *       that throws defers with 451 4.3.0 and is logged. Nothing temporary ever becomes a 5xx,
+ *       and no DNS error detail ever reaches a reply.</li>
  *   <li><b>Report mode.</b> Every check runs; what would have been done is logged and put in
  *       {@code X-Helo-Check:} headers, and nothing is delayed or refused.</li>
  *   <li><b>RCPT and DATA findings are not sticky.</b> A bogus bounce is refused for that
@@ -65,14 +67,14 @@ import java.util.stream.Stream;
  *       004: greylisting bounces at RCPT breaks other sites' sender callouts, which never reach
  *       DATA). Grey defers with 451 4.7.1, black denies with 550 5.7.1, both in the seed's
  *       words. A message that passes after being deferred gets {@code X-Greylist: delayed N
- *       seconds by Warden} at DATA. Exempt, relay and authenticated clients and DNS-whitelisted
- *       ones are never greylisted. A store outage accepts (and logs) or defers, as
+ *       seconds by Warden} at DATA. Exempt, relay and authenticated clients, DNS-whitelisted
+ *       ones and mail to {@code postmaster@} our domains are never greylisted. A store outage accepts (and logs) or defers, as
  *       {@code greylist.on_store_failure} says; it never rejects.</li>
  *   <li><b>Mail loops</b> are refused for every client, exempt ones too.</li>
  * </ul>
  *
- * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.4.3
- * after a DNS failure, 451 4.3.0 after a broken check (421 instead of the banner, closing).
+ * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.3.0
+ * after a broken check (421 instead of the banner, closing).
  *
  * <h2>Standards</h2>
  * RFC 5321 sections 3.1 (554 greeting), 4.5.1 (postmaster), 4.5.3.2 (timeouts); RFC 3463 (X.7.1,
@@ -508,10 +510,18 @@ public final class DialoguePolicy implements PolicyEngine {
             if (dnsLists().whitelisted().isPresent()) {
                 return with(d, Finding.Outcome.SKIP, "whitelisted by " + dnsLists().whitelisted().get(), List.of());
             }
+            // RFC 5321 4.5.1: postmaster@ our domains is accepted, so never greylisted (the seed's
+            // ACL accepts it before greylisting); a bounce is greylisted over its other recipients.
+            if (stage == Stage.RCPT && s.recipient().map(this::isPostmaster).orElse(false)) {
+                return with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of());
+            }
             String sender = s.reversePath().orElse("");
             String recipient = stage == Stage.RCPT ? s.recipient().orElse("")
-                    : String.join(",", s.recipients().stream().map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
-            if (recipient.isEmpty()) return d;
+                    : String.join(",", s.recipients().stream().filter(r -> !isPostmaster(r))
+                            .map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
+            if (recipient.isEmpty()) {
+                return stage == Stage.DATA ? with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of()) : d;
+            }
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean record = lines.recordGreylist() && !report;
             GreylistResult r = record ? greylist.check(client, sender, recipient)

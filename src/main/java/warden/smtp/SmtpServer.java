@@ -107,7 +107,7 @@ public final class SmtpServer implements AutoCloseable {
         SmtpSession session;
         try {
             socket.setTcpNoDelay(true);
-            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied, this));
+            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied, listener, this));
         } catch (IOException e) {
             closeQuietly(socket);
             return;
@@ -190,12 +190,14 @@ public final class SmtpServer implements AutoCloseable {
         private final Socket socket;
         private final InetAddress peer;
         private final boolean proxied;
+        private final WardenConfig.Listener listener;
         private final SmtpServer server;
         private final java.util.concurrent.atomic.AtomicReference<ClientCounter.Slot> slot = new java.util.concurrent.atomic.AtomicReference<>();
         private volatile boolean closed;
 
-        SocketConnection(Socket socket, InetAddress peer, boolean proxied, SmtpServer server) {
+        SocketConnection(Socket socket, InetAddress peer, boolean proxied, WardenConfig.Listener listener, SmtpServer server) {
             this.socket = socket;
+            this.listener = listener;
             this.peer = peer;
             this.proxied = proxied;
             this.server = server;
@@ -223,6 +225,7 @@ public final class SmtpServer implements AutoCloseable {
         @Override public int clientPort() { return socket.getPort(); }
         @Override public InetAddress localAddress() { return socket.getLocalAddress(); }
         @Override public boolean expectsProxyHeader() { return proxied; }
+        @Override public WardenConfig.ProxyUnknown proxyUnknown() { return listener.proxyUnknown(); }
 
         @Override
         public void readTimeout(Duration timeout) throws SocketException {

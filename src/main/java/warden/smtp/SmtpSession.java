@@ -6,6 +6,7 @@ import warden.delivery.DeliveryReport;
 import warden.delivery.InboundMessage;
 import warden.delivery.Trace;
 import warden.dns.ClientIdentity;
+import warden.mail.ClientText;
 import warden.mail.Envelope;
 import warden.mail.MailPath;
 import warden.mail.Reply;
@@ -64,6 +65,11 @@ public final class SmtpSession {
     private InetAddress localAddress;
     private Optional<ClientIdentity> identity = Optional.empty();
     private boolean relayClient;
+    /** The PROXY header named no client: the session is {@link #UNKNOWN_CLIENT}, with no trust. */
+    private boolean clientUnknown;
+
+    /** The client of a proxied connection whose PROXY header names none (never a relay client). */
+    static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
     private SessionState state = new SessionState.Fresh();
     private final Set<String> connectionHeaders = new LinkedHashSet<>();
@@ -91,6 +97,10 @@ public final class SmtpSession {
         default Optional<Reply> admit(InetAddress client, boolean relayClient) { return Optional.empty(); }
         /** Whether a PROXY protocol header must come first. */
         default boolean expectsProxyHeader() { return false; }
+        /** What a PROXY header naming no client means on this connection's listener. */
+        default warden.config.WardenConfig.ProxyUnknown proxyUnknown() {
+            return warden.config.WardenConfig.ProxyUnknown.UNTRUSTED;
+        }
         void close();
     }
 
@@ -147,8 +157,8 @@ public final class SmtpSession {
     }
 
     private void converse() throws IOException, InterruptedException {
-        if (connection.expectsProxyHeader()) readProxyHeader();
-        relayClient = settings.isRelayClient(clientAddress);
+        if (connection.expectsProxyHeader() && !readProxyHeader()) return;
+        relayClient = !clientUnknown && settings.isRelayClient(clientAddress);
         Optional<Reply> refused = connection.admit(clientAddress, relayClient);
         if (refused.isPresent()) {
             out.send(refused.get());
@@ -179,17 +189,34 @@ public final class SmtpSession {
         }
     }
 
-    private void readProxyHeader() throws IOException {
+    /**
+     * Reads the PROXY header and takes the client it names. A header that names none (v1
+     * {@code UNKNOWN}, v2 {@code LOCAL}) leaves the proxy's own address and its relay trust
+     * behind: the client is {@link #UNKNOWN_CLIENT}, never a relay client, or the connection is
+     * closed ({@code proxy_unknown: close}). False when the connection is to be closed.
+     */
+    private boolean readProxyHeader() throws IOException {
         connection.readTimeout(settings.limits().commandTimeout());
         var addresses = warden.smtp.proxy.ProxyHeader.read(in);
         if (addresses.isPresent()) {
             clientAddress = warden.mail.Cidr.unmap(addresses.get().client().getAddress());
             clientPort = addresses.get().client().getPort();
             localAddress = addresses.get().server().getAddress();
+            return true;
         }
+        if (connection.proxyUnknown() == warden.config.WardenConfig.ProxyUnknown.CLOSE) {
+            LOG.debug("PROXY header from {} names no client: closed (proxy_unknown: close)", clientAddress);
+            return false;
+        }
+        LOG.debug("PROXY header from {} names no client: served as {}", clientAddress, UNKNOWN_CLIENT.getHostAddress());
+        clientAddress = UNKNOWN_CLIENT;
+        clientPort = 0;
+        clientUnknown = true;
+        return true;
     }
 
     private Optional<ClientIdentity> lookupIdentity() {
+        if (clientUnknown) return Optional.of(new ClientIdentity(clientAddress, List.of(), Optional.empty(), false));
         if (clientAddress.isLoopbackAddress()) {
             // RFC 6761 6.3: loopback is "localhost" by definition; no DNS is asked.
             return Optional.of(new ClientIdentity(clientAddress, List.of("localhost"), Optional.of("localhost"), false));
@@ -242,6 +269,7 @@ public final class SmtpSession {
     /** Handles one command line; false when the connection is to be closed. */
     private boolean dispatch(String line) throws IOException, InterruptedException {
         if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
+        if (line == SmtpInput.NOT_UTF8) return error(Replies.NOT_UTF8);
         Command c = Command.parse(line);
         if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
         return switch (c.verb()) {
@@ -279,7 +307,7 @@ public final class SmtpSession {
             enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
             return error(Replies.HELO_SYNTAX);
         }
-        String greeting = settings.hostname() + " Hello " + printable(name) + " "
+        String greeting = settings.hostname() + " Hello " + ClientText.ascii(name, 100) + " "
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
                 + "[" + clientAddress.getHostAddress() + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
@@ -314,8 +342,9 @@ public final class SmtpSession {
             String value = param.contains("=") ? param.substring(param.indexOf('=') + 1) : null;
             switch (key) {
                 case "SIZE" -> {
-                    if (value == null || !value.matches("\\d{1,18}")) return error(Replies.MAIL_SYNTAX);
-                    size = Long.parseLong(value);
+                    // RFC 1870: size-value ::= 1*20DIGIT; one beyond a long is simply too big (552 below).
+                    if (value == null || !value.matches("\\d{1,20}")) return error(Replies.MAIL_SYNTAX);
+                    size = new java.math.BigInteger(value).min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
                 }
                 case "BODY" -> {
                     if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
@@ -340,6 +369,8 @@ public final class SmtpSession {
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_SENDER);
         }
+        // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
+        if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + size);
         }
@@ -421,7 +452,7 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, SmtpInput.DataResult data) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
@@ -436,9 +467,7 @@ public final class SmtpSession {
             log(id + " == delivery failed, client told to retry: " + e.getMessage());
             return reply(Replies.STORAGE_ERROR);
         }
-        log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
-                + " S=" + data.size() + " for " + String.join(" ", t.tx().recipientList())
-                + " (" + report.copies().size() + " copies)");
+        logArrival(id, t.tx(), protocol, data.size(), report.copies().size());
         return reply(Replies.queued(id));
     }
 
@@ -530,9 +559,16 @@ public final class SmtpSession {
         return true;
     }
 
-    /** A refusal worth a log line: counted toward the error limit. */
+    /**
+     * A refusal worth a log line. A permanent one counts toward the error limit; a 4xx does not:
+     * it is Warden's own "not now" (452 4.5.3 over {@code max_recipients}, which RFC 5321
+     * 4.5.3.1.10 tells the client to retry in a later transaction; a greylist or policy defer),
+     * not a mistake of the client's, and closing the session on it would lose the transaction
+     * on every retry.
+     */
     private boolean refuse(Reply reply, String what) {
         log("rejected " + what + ": " + reply);
+        if (reply.isTransient()) return reply(reply);
         return error(reply);
     }
 
@@ -543,22 +579,27 @@ public final class SmtpSession {
             case InTransaction t -> t.helo().name();
         };
         String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
-        return "H=" + name + "(" + printable(helo) + ") [" + clientAddress.getHostAddress() + "]";
+        return "H=" + name + "(" + ClientText.ascii(helo, 100) + ") [" + clientAddress.getHostAddress() + "]";
     }
 
+    /**
+     * A main-log line about this session: always {@code H=... [ip]} first (fail2ban and the like
+     * find the address there, whatever the event says), then the sender in a transaction. The
+     * event's client text (HELO, addresses, arguments) is escaped ({@link ClientText}).
+     */
     private void log(String event) {
-        String sender = state instanceof InTransaction t ? " F=<" + t.tx().reversePath() + ">" : "";
-        services.log().log(event.contains(" <= ") ? event : who() + sender + " " + event);
+        String sender = state instanceof InTransaction t ? " F=<" + ClientText.escape(t.tx().reversePath()) + ">" : "";
+        services.log().log(who() + sender + " " + ClientText.escape(event));
     }
 
-    /** Client text echoed in a reply or a log line: printable ASCII only, at most 100 characters. */
-    static String printable(String text) {
-        StringBuilder b = new StringBuilder(Math.min(text.length(), 100));
-        for (int i = 0; i < text.length() && b.length() < 100; i++) {
-            char c = text.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return b.toString();
+    /**
+     * The arrival line, in Exim's order:
+     * {@code <id> <= <sender> H=name (helo) [ip] P=esmtp S=<size> for <recipients> (<n> copies)}.
+     */
+    private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
+        services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
+                + " P=" + Trace.logName(protocol) + " S=" + size
+                + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
     }
 
     private void quietly(Reply reply) {
