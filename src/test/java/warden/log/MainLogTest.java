@@ -146,7 +146,7 @@ class MainLogTest {
         log.close();
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(1000);
-        assertThat(lines.get(0)).endsWith(" event 0 with a newline");
-        assertThat(lines.get(999)).endsWith(" event 999 with a newline");
+        assertThat(lines.get(0)).endsWith(" event 0\\x0awith a newline"); // escaped: one event, one line
+        assertThat(lines.get(999)).endsWith(" event 999\\x0awith a newline");
     }
 }
