@@ -109,7 +109,7 @@ public final class SmtpSession {
         this.services = services;
         this.connection = connection;
         this.in = new SmtpInput(connection.input());
-        this.out = new SmtpOutput(connection.output());
+        this.out = new SmtpOutput(connection.output(), connection::close);
         this.clientAddress = connection.clientAddress();
         this.clientPort = connection.clientPort();
         this.localAddress = connection.localAddress();
@@ -119,7 +119,11 @@ public final class SmtpSession {
         return clientAddress;
     }
 
-    /** Runs the whole conversation; returns when the connection is over. Never throws. */
+    /**
+     * Runs the whole conversation; returns when the connection is over. Never throws, not even an
+     * {@link Error}: an OutOfMemoryError or StackOverflowError ends this session with 421, never
+     * the server.
+     */
     public void run() {
         thread = Thread.currentThread();
         try {
@@ -130,18 +134,23 @@ public final class SmtpSession {
         } catch (InterruptedException e) {
             quietly(Replies.shuttingDown(settings.hostname()));
         } catch (IOException e) {
-            if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
-            if (phase == Phase.DATA && !shutdownRequested) lostDuringData(warden.log.Cause.of(e));
-        } catch (RuntimeException e) {
+            if (out.abandoned()) log("lost: write timeout (client not reading replies)");
+            else if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
+            if (phase == Phase.DATA && !shutdownRequested && !out.abandoned()) lostDuringData(warden.log.Cause.of(e));
+        } catch (Throwable e) {
             // Fail soft: the client gets 421, the administrator gets the stack trace in the log.
-            LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
-            log("internal error: " + e);
+            try {
+                LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
+                log("internal error: " + e);
+            } catch (Throwable ignored) {
+                // out of memory still: the 421 and the close below matter more
+            }
             quietly(Replies.internalError(settings.hostname()));
         } finally {
             phase = Phase.CLOSED;
             try {
-                out.flush(); // a last refusal queued before closing still reaches the client
-            } catch (IOException ignored) {
+                if (!out.abandoned()) out.flush(); // a last refusal queued before closing still reaches the client
+            } catch (Throwable ignored) {
                 // the client is gone
             }
             connection.close();
@@ -232,9 +241,14 @@ public final class SmtpSession {
         }
     }
 
-    /** Reads the next command line, flushing replies first if the client is waiting for them. */
+    /**
+     * Reads the next command line, flushing replies first if the client is waiting for them, or
+     * if so many are waiting that reading on would only buffer more: then the session reads
+     * nothing until the client takes its replies (a write it does not take within
+     * {@code command_timeout} ends the session, see {@link WriteWatchdog}).
+     */
     private String nextLine() throws IOException, InterruptedException {
-        if (connection.flushEveryReply() || !in.hasPendingInput()) out.flush();
+        if (connection.flushEveryReply() || !in.hasPendingInput() || out.full()) out.flush();
         out.lock().lock();
         try {
             if (shutdownRequested) {
@@ -591,9 +605,9 @@ public final class SmtpSession {
 
     private void quietly(Reply reply) {
         try {
-            out.send(reply);
-        } catch (IOException ignored) {
-            // the client is gone; nothing to tell
+            if (!out.abandoned()) out.send(reply);
+        } catch (Throwable ignored) {
+            // the client is gone (or we are out of memory): nothing to tell
         }
     }
 
@@ -616,25 +630,45 @@ public final class SmtpSession {
     /**
      * Asks the session to end for a graceful shutdown: an idle or tarpitted session is told 421
      * now; a session receiving DATA finishes its message first and is told 421 at its next command.
+     *
+     * <p>Returns at once: the 421 is written on a virtual thread of its own, because the client
+     * may not be reading and the write may block (the session's own write may hold the output lock
+     * for the same reason). {@link #forceClose()} at the end of the grace period ends either.
      */
     void shutdown() {
         shutdownRequested = true;
+        if (phase == Phase.IDLE && sayingGoodbye.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("smtp-goodbye-" + clientPort).start(this::sayGoodbye);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean sayingGoodbye = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The 421 of {@link #shutdown()} to a session that is idle (decided under the output lock). */
+    private void sayGoodbye() {
         out.lock().lock();
         try {
-            if (phase == Phase.IDLE) {
-                out.reply(Replies.shuttingDown(settings.hostname()));
-                try {
-                    out.flush();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-                connection.close();
-                Thread t = thread;
-                if (t != null) t.interrupt();
+            if (phase != Phase.IDLE) {
+                sayingGoodbye.set(false); // busy again: it sees shutdownRequested at its next command
+                return;
             }
+            out.reply(Replies.shuttingDown(settings.hostname()));
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            connection.close();
+            Thread t = thread;
+            if (t != null) t.interrupt();
         } finally {
             out.lock().unlock();
         }
+    }
+
+    /** The session's reply output (for the server's write deadline). */
+    SmtpOutput output() {
+        return out;
     }
 
     /** Ends the connection now, whatever the session is doing (after the grace period). */
