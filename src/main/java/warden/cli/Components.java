@@ -56,7 +56,7 @@ public final class Components implements AutoCloseable {
         this.log = log;
         this.resolver = new DnsjavaResolver(config.dns().servers(), config.dns().timeout(), config.dns().retries(),
                 config.dns().cacheEntries(), clock);
-        this.recipients = new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains(), clock);
+        this.recipients = router(config, clock);
         this.us = new OwnIdentity(List.of(config.hostname()), recipients::isOurDomain, interfaceAddresses());
         this.policySettings = config.policy().settings(us);
         this.greylistStore = openGreylistStore(config, clock, log);
@@ -106,7 +106,8 @@ public final class Components implements AutoCloseable {
      * removed first: call it once, before the server accepts.
      */
     public LocalStore store() {
-        LocalStore store = new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock);
+        LocalStore store = new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock,
+                config.mailboxModes());
         try {
             int n = store.dataFiles().removeLeftovers();
             if (n > 0) log.log("removed " + n + " data files of messages never acknowledged (left by a crash) from " + store.dataFiles());
@@ -136,16 +137,33 @@ public final class Components implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The recipient router: virtual domains and the local mailboxes that exist (Maildirs under the
+     * {@code mailbox} template, and the {@code local_users} file), both re-read on change.
+     */
+    static DomainRouter router(WardenConfig config, Clock clock) {
+        var virtual = new warden.recipient.VirtualDomains(config.virtualDomains(), clock, java.time.Duration.ofSeconds(1));
+        var users = config.localUsers().map(f -> new warden.recipient.LocalUsers(f, clock, java.time.Duration.ofSeconds(1)));
+        return new DomainRouter(config.hostname(), virtual, config.localDomains(),
+                new warden.recipient.LocalMailboxes(config.mailbox(), users));
+    }
+
     static Path spoolDirectory(WardenConfig config) {
         return config.dataDir().resolve("spool");
     }
 
-    /** Problems in the files the configuration names (virtual-domain and bounce-recipient files), for {@code config check}. */
+    /**
+     * Problems in the files and directories the configuration names ({@code data_dir}, the
+     * whitelist, the virtual-domain, local_users and bounce-recipient files), for {@code config
+     * check} and for {@code serve}, which refuses to start on any of them.
+     */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
+        List<ConfigProblem> out = new java.util.ArrayList<>(warden.config.ConfiguredPaths.check(config));
         List<warden.recipient.Problem> problems = new java.util.ArrayList<>(
-                new DomainRouter(config.hostname(), config.virtualDomains(), config.localDomains()).validate());
+                router(config, Clock.systemUTC()).validate());
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
-        return problems.stream().map(p -> new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())).toList();
+        problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
+        return out;
     }
 
     @Override

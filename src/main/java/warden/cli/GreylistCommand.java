@@ -73,9 +73,12 @@ public final class GreylistCommand implements Callable<Integer> {
         return USAGE;
     }
 
-    @Command(name = "list", description = "List live entries with their age (all lists unless some are named).")
-    int list(@Option(names = "--white") boolean white, @Option(names = "--grey") boolean grey,
-             @Option(names = "--black") boolean black, @Option(names = "--json") boolean json) {
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List live entries with their age (all lists unless some are named).")
+    int list(@Option(names = "--white", description = "list the white entries") boolean white,
+             @Option(names = "--grey", description = "list the grey entries (waiting for a retry)") boolean grey,
+             @Option(names = "--black", description = "list the black entries") boolean black,
+             @Option(names = "--json", description = JSON_OPTION) boolean json) {
         Set<GreylistState> states = EnumSet.noneOf(GreylistState.class);
         if (white) states.add(GreylistState.WHITE);
         if (grey) states.add(GreylistState.GREY);
@@ -107,10 +110,16 @@ public final class GreylistCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "add", description = "Put a triplet or a client network on a list (white unless told).")
-    int add(@Option(names = "--white") boolean white, @Option(names = "--grey") boolean grey,
-            @Option(names = "--black") boolean black, @Option(names = "--json") boolean json,
-            @Parameters(arity = "1..3", paramLabel = "SUBJECT") List<String> subject) {
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Put a triplet or a client network on a list (white unless told).")
+    int add(@Option(names = "--white", description = "put it on the white list (the default)") boolean white,
+            @Option(names = "--grey", description = "put it on the grey list") boolean grey,
+            @Option(names = "--black", description = "put it on the black list") boolean black,
+            @Option(names = "--json", description = JSON_OPTION) boolean json,
+            @Parameters(index = "0", paramLabel = "CLIENT", description = CLIENT) String client,
+            @Parameters(index = "1", arity = "0..1", paramLabel = "SENDER", description = SENDER) String sender,
+            @Parameters(index = "2", arity = "0..1", paramLabel = "RECIPIENT", description = RECIPIENT) String recipient) {
+        List<String> subject = subject(client, sender, recipient);
         if ((white ? 1 : 0) + (grey ? 1 : 0) + (black ? 1 : 0) > 1) return usage("give at most one of --white, --grey, --black");
         GreylistState state = black ? GreylistState.BLACK : grey ? GreylistState.GREY : GreylistState.WHITE;
         return run(admin -> {
@@ -121,8 +130,12 @@ public final class GreylistCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "delete", description = "Remove a triplet's or a client network's entry.")
-    int delete(@Option(names = "--json") boolean json, @Parameters(arity = "1..3", paramLabel = "SUBJECT") List<String> subject) {
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Remove a triplet's or a client network's entry.")
+    int delete(@Option(names = "--json", description = JSON_OPTION) boolean json,
+               @Parameters(index = "0", paramLabel = "CLIENT", description = CLIENT) String client,
+               @Parameters(index = "1", arity = "0..1", paramLabel = "SENDER", description = SENDER) String sender,
+               @Parameters(index = "2", arity = "0..1", paramLabel = "RECIPIENT", description = RECIPIENT) String recipient) {
+        List<String> subject = subject(client, sender, recipient);
         return run(admin -> {
             String key = admin.key(subject);
             boolean removed = admin.delete(subject);
@@ -133,9 +146,14 @@ public final class GreylistCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "check", description = "Tell what a delivery of this triplet would get now, without recording it.")
-    int check(@Option(names = "--json") boolean json,
-              @Parameters(arity = "3", paramLabel = "CLIENT SENDER RECIPIENT") List<String> triplet) {
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Tell what a delivery of this triplet would get now, without recording it."
+                    + " Exit status: 0 white, 1 grey, 2 black, 75 store unavailable.")
+    int check(@Option(names = "--json", description = JSON_OPTION) boolean json,
+              @Parameters(index = "0", paramLabel = "CLIENT", description = "the client's IP address") String client,
+              @Parameters(index = "1", paramLabel = "SENDER", description = SENDER) String sender,
+              @Parameters(index = "2", paramLabel = "RECIPIENT", description = RECIPIENT) String recipient) {
+        List<String> triplet = List.of(client, sender, recipient);
         return run(admin -> {
             GreylistResult r = admin.check(triplet);
             int status = switch (r) {
@@ -160,8 +178,9 @@ public final class GreylistCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "stats", description = "Show entries per list and counters since the store was created.")
-    int stats(@Option(names = "--json") boolean json) {
+    @Command(name = "stats", mixinStandardHelpOptions = true,
+            description = "Show entries per list and counters since the store was created.")
+    int stats(@Option(names = "--json", description = JSON_OPTION) boolean json) {
         return run(admin -> {
             GreylistAdmin.Stats s = admin.stats();
             if (json) {
@@ -181,14 +200,29 @@ public final class GreylistCommand implements Callable<Integer> {
         });
     }
 
-    @Command(name = "purge", description = "Remove expired entries now (the server also does this hourly).")
-    int purge(@Option(names = "--json") boolean json) {
+    @Command(name = "purge", mixinStandardHelpOptions = true,
+            description = "Remove expired entries now (the server also does this hourly).")
+    int purge(@Option(names = "--json", description = JSON_OPTION) boolean json) {
         return run(admin -> {
             int gone = admin.purge();
             if (json) print(Map.of("purged", gone));
             else out().println("Purged " + gone + " expired entries");
             return PASS;
         });
+    }
+
+    private static final String JSON_OPTION = "print one JSON document instead of text";
+    private static final String CLIENT = "the client's IP address, or a network such as 192.0.2.0/24 (alone: the whole network)";
+    private static final String SENDER = "the envelope sender; <> for the null sender";
+    private static final String RECIPIENT = "the envelope recipient";
+
+    /** A client alone, or a whole triplet. */
+    private static List<String> subject(String client, String sender, String recipient) {
+        List<String> subject = new java.util.ArrayList<>(3);
+        subject.add(client);
+        if (sender != null) subject.add(sender);
+        if (recipient != null) subject.add(recipient);
+        return subject;
     }
 
     private int run(Function<GreylistAdmin, Integer> action) {

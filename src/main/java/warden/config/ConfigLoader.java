@@ -23,6 +23,8 @@ import java.util.Set;
 public final class ConfigLoader {
 
     static final String DEFAULT_LISTEN = "127.0.0.1:2525";
+    /** {@code limits.message_size} bounds: below 1K is a mistake (a unit left out), above 2G an int overflows. */
+    static final long MIN_MESSAGE_SIZE = 1L << 10, MAX_MESSAGE_SIZE = 2L << 30;
 
     private ConfigLoader() {}
 
@@ -63,6 +65,7 @@ public final class ConfigLoader {
                     if (!t.contains("{user}")) throw new IllegalArgumentException("'" + t + "' has no {user} placeholder");
                     return t;
                 });
+        warden.durable.FileModes mailboxModes = mailboxModes(top);
         WardenConfig.Limits limits = limits(top.section("limits"));
         WardenConfig.Dns dns = dns(top.section("dns"));
         WardenConfig.BareLineEndings bare = top.choice("bare_line_endings", WardenConfig.BareLineEndings.REJECT,
@@ -73,10 +76,30 @@ public final class ConfigLoader {
         WardenConfig.DnsLists dnsLists = dnsLists(top.section("dnsbl"), top.section("dnswl"));
         java.util.Optional<Path> bounceRecipients = java.util.Optional.ofNullable(top.path("bounce_recipients", null));
         int maxReceived = top.integer("max_received_headers", warden.policy.content.MailLoop.DEFAULT_LIMIT, 1, 1000);
+        java.util.Optional<Path> localUsers = java.util.Optional.ofNullable(top.path("local_users", null));
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
-                relayNetworks, mailbox, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived);
+                relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
+                localUsers);
+    }
+
+    /** {@code mailbox_file_mode} and {@code mailbox_directory_mode}: octal, applied whatever the umask. */
+    private static warden.durable.FileModes mailboxModes(Section top) {
+        warden.durable.FileModes d = warden.durable.FileModes.PRIVATE;
+        var file = top.scalar("mailbox_file_mode", d.file(), "an octal mode such as 0600",
+                warden.durable.FileModes::parseOctal);
+        var directory = top.scalar("mailbox_directory_mode", d.directory(), "an octal mode such as 0700",
+                warden.durable.FileModes::parseOctal);
+        try {
+            return new warden.durable.FileModes(file, directory);
+        } catch (IllegalArgumentException e) {
+            String key = e.getMessage().startsWith("file") ? "mailbox_file_mode" : "mailbox_directory_mode";
+            int line = top.node(key).map(ConfigNode::line).orElse(0);
+            top.problem(key, line, e.getMessage(), key.equals("mailbox_file_mode")
+                    ? "use 0600 (owner only) or 0640/0660 to share with a group" : "use 0700 (owner only) or 0750/0770 to share with a group");
+            return d;
+        }
     }
 
     private static List<WardenConfig.Listener> listeners(Section top) {
@@ -98,6 +121,12 @@ public final class ConfigLoader {
                     Section item2 = new Section(top.file(), top.path("listen[]"), m, own);
                     String address = item2.optionalString("address").orElse(null);
                     boolean proxy = item2.bool("proxy_protocol", false);
+                    WardenConfig.ProxyUnknown unknown = item2.choice("proxy_unknown", WardenConfig.ProxyUnknown.UNTRUSTED,
+                            WardenConfig.ProxyUnknown.class);
+                    if (!proxy && item2.node("proxy_unknown").isPresent()) {
+                        item2.problem("proxy_unknown", item2.lineOf("proxy_unknown"),
+                                "has no effect without proxy_protocol: true", "add proxy_protocol: true or remove proxy_unknown");
+                    }
                     item2.finish();
                     own.forEach(p -> top.problem("listen[]." + p.key().replaceFirst("^listen\\[\\]\\.", ""), p.line(), p.message(), p.fix()));
                     if (address == null) {
@@ -105,7 +134,7 @@ public final class ConfigLoader {
                         continue;
                     }
                     try {
-                        out.add(new WardenConfig.Listener(socketAddress(address), proxy));
+                        out.add(new WardenConfig.Listener(socketAddress(address), proxy, unknown));
                     } catch (IllegalArgumentException e) {
                         top.problem("listen", m.line(), e.getMessage(), "write \"address:port\"");
                     }
@@ -121,7 +150,9 @@ public final class ConfigLoader {
 
     private static WardenConfig.Limits limits(Section s) {
         WardenConfig.Limits l = new WardenConfig.Limits(
-                s.size("message_size", 25L << 20),
+                s.size("message_size", 25L << 20, MIN_MESSAGE_SIZE, MAX_MESSAGE_SIZE,
+                        "below 1K every message would be refused (and SIZE 0 would announce no limit at all, RFC 1870),"
+                        + " above 2G the size no longer fits the store's offsets"),
                 s.integer("max_recipients", 100, 1, 100_000),
                 s.integer("max_errors", 10, 1, 1000),
                 s.integer("max_connections", 20_000, 1, 1_000_000),
@@ -172,7 +203,7 @@ public final class ConfigLoader {
             warden.policy.CheckSettings base = defaults.check(name);
             warden.policy.Action action = c.scalar("action", base.action(),
                     "one of pass, log, header, delay, defer, deny, drop", warden.policy.Action::parse);
-            Duration delay = c.duration("delay", base.delay());
+            Duration delay = c.duration("delay", defaultDelay(c.keys(), action, base));
             List<String> exempt = c.list("exempt", List.of(), "an IP, a CIDR network or a host name pattern", t -> t);
             List<String> exemptErrors = new ArrayList<>();
             warden.policy.HostList exemptList = exempt.isEmpty() ? base.exempt()
@@ -189,6 +220,17 @@ public final class ConfigLoader {
         }
         return new WardenConfig.Policy(mode, rejectAt, maxDelay, bannerDelay, exemptAuth, exemptRelay, header,
                 helodnscheck, whitelistHosts, overrides);
+    }
+
+    /**
+     * The delay of a check whose {@code delay} is not written: an action written alone means that
+     * action and nothing else ({@code {action: log}} only logs), except {@code delay}, which takes
+     * the check's default delay (20s); with no action written, the check keeps its default delay.
+     */
+    static Duration defaultDelay(List<String> written, warden.policy.Action action, warden.policy.CheckSettings base) {
+        if (!written.contains("action")) return base.delay();
+        if (action != warden.policy.Action.DELAY) return Duration.ZERO;
+        return base.delay().isZero() ? warden.policy.PolicySettings.DEFAULT_DELAY : base.delay();
     }
 
     private static WardenConfig.Greylisting greylist(Section s) {

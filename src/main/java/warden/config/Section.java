@@ -128,6 +128,16 @@ public final class Section {
         return scalar(key, fallback, "a size such as 512K or 10M", Units::size);
     }
 
+    /** A size from {@code min} to {@code max} octets; {@code why} says what a value out of range would do. */
+    public long size(String key, long fallback, long min, long max, String why) {
+        String expected = "a size from " + Units.formatSize(min) + " to " + Units.formatSize(max) + " such as 25M";
+        return scalar(key, fallback, expected, t -> {
+            long v = Units.size(t);
+            if (v < min || v > max) throw new IllegalArgumentException("'" + t.strip() + "' is out of range: " + why);
+            return v;
+        });
+    }
+
     public Path path(String key, Path fallback) {
         return scalar(key, fallback, "a path", t -> {
             if (t.isBlank()) throw new IllegalArgumentException("empty path");

@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * The units operators write: durations {@code 45s}, {@code 10m}, {@code 8h}, {@code 60d}
  * (a bare number is seconds) and sizes {@code 512}, {@code 64K}, {@code 10M}, {@code 1G}
- * (binary multiples, as Postfix and Exim read them).
+ * (binary multiples, as Exim reads them; {@code 25MB} is refused as ambiguous).
  */
 public final class Units {
 
@@ -41,8 +41,13 @@ public final class Units {
     /** @throws IllegalArgumentException with the accepted forms */
     public static long size(String text) {
         String s = text.strip().toUpperCase(Locale.ROOT);
-        if (s.endsWith("B")) s = s.substring(0, s.length() - 1);
         if (s.isEmpty()) throw new IllegalArgumentException("empty size");
+        if (s.endsWith("B")) {
+            // "MB" is 1 000 000 octets to some readers and 1 048 576 to others: say which is meant.
+            String bare = s.replaceFirst("I?B$", "").strip();
+            throw new IllegalArgumentException("'" + text.strip() + "' is ambiguous: sizes are written without B, "
+                    + "in binary multiples" + (bare.matches("\\d+[KMG]") ? ", e.g. " + bare : ""));
+        }
         char unit = s.charAt(s.length() - 1);
         long mult = switch (unit) {
             case 'K' -> 1L << 10;
@@ -58,6 +63,14 @@ public final class Units {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("'" + text + "' is not a size");
         }
+    }
+
+    /** Formats a size the way operators write it: {@code 512}, {@code 64K}, {@code 25M}, {@code 2G}. */
+    public static String formatSize(long octets) {
+        if (octets != 0 && octets % (1L << 30) == 0) return octets / (1L << 30) + "G";
+        if (octets != 0 && octets % (1L << 20) == 0) return octets / (1L << 20) + "M";
+        if (octets != 0 && octets % (1L << 10) == 0) return octets / (1L << 10) + "K";
+        return Long.toString(octets);
     }
 
     /** Formats a duration the way operators write it: {@code 45s}, {@code 10m}, {@code 8h}, {@code 60d}. */

@@ -21,6 +21,7 @@ import java.util.Set;
  * @param localDomains extra domains whose local part maps straight to a mailbox of that name
  * @param relayNetworks clients that may relay to any domain (and skip the anti-spam checks)
  * @param mailbox the path template of a user's Maildir; {@code {user}} is replaced by the user name
+ * @param mailboxModes the modes of Maildir files and directories Warden creates (0600/0700 by default)
  * @param limits protocol and resource limits
  * @param dns how to reach DNS
  * @param bareLineEndings what to do with bare CR or LF inside DATA
@@ -29,6 +30,8 @@ import java.util.Set;
  * @param dnsLists the DNS blacklists, their threshold, and the DNS whitelists
  * @param bounceRecipients the directory of per-domain bounce-recipient files, if any
  * @param maxReceivedHeaders how many Received: headers a message may arrive with (mail-loop)
+ * @param localUsers the {@code local_users} file: mailbox names that clients outside
+ *        {@code relay_networks} may send to before their Maildir exists, if any
  */
 public record WardenConfig(
         String source,
@@ -40,6 +43,7 @@ public record WardenConfig(
         Set<String> localDomains,
         List<Cidr> relayNetworks,
         String mailbox,
+        warden.durable.FileModes mailboxModes,
         Limits limits,
         Dns dns,
         BareLineEndings bareLineEndings,
@@ -47,7 +51,8 @@ public record WardenConfig(
         Policy policy,
         DnsLists dnsLists,
         java.util.Optional<Path> bounceRecipients,
-        int maxReceivedHeaders) {
+        int maxReceivedHeaders,
+        java.util.Optional<Path> localUsers) {
 
     public WardenConfig {
         listen = List.copyOf(listen);
@@ -61,8 +66,25 @@ public record WardenConfig(
         return ConfigLoader.parse("", "(built-in defaults)");
     }
 
-    /** One listening socket. */
-    public record Listener(InetSocketAddress address, boolean proxyProtocol) {
+    /** This configuration listening on {@code listeners} instead ({@code serve --listen}). */
+    public WardenConfig withListen(List<Listener> listeners) {
+        return new WardenConfig(source, hostname, listeners, trustedProxies, dataDir, virtualDomains, localDomains,
+                relayNetworks, mailbox, mailboxModes, limits, dns, bareLineEndings, greylist, policy, dnsLists, bounceRecipients,
+                maxReceivedHeaders, localUsers);
+    }
+
+    /**
+     * One listening socket.
+     *
+     * @param address where to listen
+     * @param proxyProtocol whether a PROXY protocol header comes first (believed from trusted_proxies only)
+     * @param proxyUnknown what a PROXY header that names no client ({@code UNKNOWN}, v2 {@code LOCAL}) means
+     */
+    public record Listener(InetSocketAddress address, boolean proxyProtocol, ProxyUnknown proxyUnknown) {
+        public Listener(InetSocketAddress address, boolean proxyProtocol) {
+            this(address, proxyProtocol, ProxyUnknown.UNTRUSTED);
+        }
+
         @Override
         public String toString() {
             return address.getAddress().getHostAddress() + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "");
@@ -155,6 +177,13 @@ public record WardenConfig(
             whitelists = List.copyOf(whitelists);
         }
     }
+
+    /**
+     * A PROXY header that names no client (v1 {@code UNKNOWN}, v2 {@code LOCAL}, an unsupported
+     * family): serve the client as the placeholder address {@code 0.0.0.0}, which is never a
+     * relay client, or close the connection. Never the proxy's own address and its trust.
+     */
+    public enum ProxyUnknown { UNTRUSTED, CLOSE }
 
     /** Bare CR or LF in DATA: refuse the message (550 5.6.0) or turn them into CRLF. */
     public enum BareLineEndings { REJECT, NORMALIZE }

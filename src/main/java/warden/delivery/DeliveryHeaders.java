@@ -35,7 +35,8 @@ import java.util.Locale;
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.4 (trace information; Return-path only at final delivery), RFC 5322
- * sections 3.3 (date-time) and 3.6.7 (trace fields), RFC 3848 ({@code with} protocol names).
+ * sections 2.1.1 and 2.2.3 (line length, folding), 3.3 (date-time) and 3.6.7 (trace fields), RFC 3848
+ * and RFC 6531 section 3.7.3 ({@code with} protocol names).
  */
 public final class DeliveryHeaders {
 
@@ -59,7 +60,7 @@ public final class DeliveryHeaders {
     public String finalDelivery(String reversePath, List<String> recipients, Trace trace, List<String> extraHeaders) {
         StringBuilder b = new StringBuilder(512);
         b.append("Return-path: <").append(clean(reversePath)).append('>').append(CRLF);
-        b.append("Envelope-to: ").append(clean(String.join(", ", recipients))).append(CRLF);
+        b.append(foldedList("Envelope-to:", recipients));
         b.append("Delivery-date: ").append(date(ZonedDateTime.now(clock))).append(CRLF);
         return b.append(relay(recipients, trace, extraHeaders)).toString();
     }
@@ -87,6 +88,31 @@ public final class DeliveryHeaders {
     /** An RFC 5322 date-time: {@code Tue, 24 Nov 2026 13:20:28 +0100}. */
     public static String date(ZonedDateTime t) {
         return RFC5322.format(t);
+    }
+
+    /**
+     * A header field listing {@code items} separated by commas, folded before an item that would
+     * take the line past 78 characters, so no line comes near the 998-octet limit however many
+     * recipients there are (RFC 5322 sections 2.1.1 and 2.2.3: fold at white space after a comma;
+     * an item is at most an RFC 5321 path, 256 octets, so it always fits).
+     */
+    static String foldedList(String name, List<String> items) {
+        StringBuilder b = new StringBuilder(name.length() + 32 * items.size());
+        b.append(name);
+        int line = name.length();
+        for (int i = 0; i < items.size(); i++) {
+            String item = clean(items.get(i)) + (i + 1 < items.size() ? "," : "");
+            if (i > 0 && line + 1 + item.length() > 78) {
+                b.append(CRLF).append('\t');
+                line = 1;
+            } else {
+                b.append(' ');
+                line++;
+            }
+            b.append(item);
+            line += item.length();
+        }
+        return b.append(CRLF).toString();
     }
 
     /** The RFC 5321 address literal: {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}. */

@@ -1,5 +1,6 @@
 package warden.delivery;
 
+import warden.durable.FileModes;
 import warden.durable.GroupSync;
 import warden.durable.StagedFile;
 import warden.log.MainLog;
@@ -47,7 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * RFC 5321 section 4.4 (trace headers), 6.1 (reliable delivery: the 250 is a promise);
  * maildir(5); the seed's {@code transport_localuser}.
  *
- * <p>Not done: per-user file ownership (Exim's {@code group = mail}, {@code mode = 0660}),
+ * <p>Not done: per-user file ownership (Exim's {@code group = mail}; the mode is {@code mailbox_file_mode}),
  * quotas, Sieve.
  */
 public final class LocalStore implements MessageStore {
@@ -63,6 +64,7 @@ public final class LocalStore implements MessageStore {
     private final DeliveryHeaders headers;
     private final Clock clock;
     private final boolean groupCommit;
+    private final FileModes modes;
     private final ConcurrentHashMap<String, Maildir> maildirs = new ConcurrentHashMap<>();
     private final DataFiles dataFiles;
 
@@ -80,11 +82,22 @@ public final class LocalStore implements MessageStore {
 
     /** As above, with the clock used for file names and {@code Delivery-date:}. */
     public LocalStore(String mailboxTemplate, Path spoolDirectory, String hostname, MainLog log, Clock clock) {
-        this(mailboxTemplate, spoolDirectory, hostname, log, clock, true);
+        this(mailboxTemplate, spoolDirectory, hostname, log, clock, true, FileModes.PRIVATE);
+    }
+
+    /** As above, Maildir files and directories created with {@code modes} (0600/0700 by default). */
+    public LocalStore(String mailboxTemplate, Path spoolDirectory, String hostname, MainLog log, Clock clock,
+                      FileModes modes) {
+        this(mailboxTemplate, spoolDirectory, hostname, log, clock, true, modes);
     }
 
     LocalStore(String mailboxTemplate, Path spoolDirectory, String hostname, MainLog log, Clock clock,
                boolean groupCommit) {
+        this(mailboxTemplate, spoolDirectory, hostname, log, clock, groupCommit, FileModes.PRIVATE);
+    }
+
+    LocalStore(String mailboxTemplate, Path spoolDirectory, String hostname, MainLog log, Clock clock,
+               boolean groupCommit, FileModes modes) {
         if (!mailboxTemplate.contains(USER)) {
             throw new IllegalArgumentException("the mailbox path '" + mailboxTemplate + "' has no " + USER
                     + "; write it like var/mail/{user}/Maildir");
@@ -97,13 +110,14 @@ public final class LocalStore implements MessageStore {
         this.headers = new DeliveryHeaders(clock);
         this.clock = clock;
         this.groupCommit = groupCommit;
+        this.modes = modes;
     }
 
     /** The Maildir of {@code user}. @throws IllegalArgumentException if the name is not a safe mailbox name */
     public Maildir maildir(String user) {
         if (!LocalPart.isMailboxName(user)) throw new IllegalArgumentException("not a mailbox name: " + user);
         return maildirs.computeIfAbsent(user,
-                u -> new Maildir(Path.of(template.replace(USER, u)), null, hostname, clock, groupCommit));
+                u -> new Maildir(Path.of(template.replace(USER, u)), null, hostname, clock, groupCommit, modes));
     }
 
     /** Data files under {@code <spool>/}{@value #RECEIVING}, beside the spool's own files. */

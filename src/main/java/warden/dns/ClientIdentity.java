@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * <p>A name is forward-confirmed (FCrDNS) when one of its A/AAAA records is the client address.
  * {@code tempFail} is true when an answer needed to decide was a temporary failure: a check must
- * then skip or defer, never reject.
+ * then say "could not tell" (TEMPFAIL), which never refuses or delays.
  *
  * @param address the client address
  * @param ptrNames the PTR names (empty when there is none or the lookup failed)

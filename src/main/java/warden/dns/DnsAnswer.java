@@ -8,7 +8,7 @@ import java.util.List;
  * <p>{@link Found} carries the records; {@link NotFound} says the name does not exist (NXDOMAIN) or
  * has no record of the asked type (no data); {@link TempFail} says the question could not be
  * answered now (timeout, SERVFAIL, network error). A policy may reject permanently on
- * {@code NotFound}, never on {@code TempFail}: at worst it defers or skips the check.
+ * {@code NotFound}, never on {@code TempFail}: that means "could not tell", logged and nothing more.
  *
  * <h2>Standards</h2>
  * RFC 2308 (negative caching), RFC 5321 section 4.2 (a temporary DNS failure is a 4xx condition).

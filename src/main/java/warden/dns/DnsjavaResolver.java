@@ -9,7 +9,6 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -155,7 +154,7 @@ public final class DnsjavaResolver implements Resolver {
     }
 
     @Override
-    public DnsAnswer<InetAddress> addresses(String name) {
+    public HostAddresses hostAddresses(String name) {
         // Both questions at once: an uncached name then costs one round trip, not two. A cached
         // AAAA answer is read here: a thread per cache hit would cost more than the answer.
         Optional<Name> parsed = parse(name);
@@ -164,13 +163,7 @@ public final class DnsjavaResolver implements Resolver {
                         ? CompletableFuture.completedFuture(aaaa(name))
                         : CompletableFuture.supplyAsync(() -> aaaa(name), task -> Thread.ofVirtual().start(task));
         DnsAnswer<InetAddress> v4 = a(name);
-        DnsAnswer<InetAddress> v6 = asked6.join();
-        List<InetAddress> all = new ArrayList<>(v4.valuesOrEmpty());
-        all.addAll(v6.valuesOrEmpty());
-        if (!all.isEmpty()) return new DnsAnswer.Found<>(all);
-        if (v4 instanceof DnsAnswer.TempFail<InetAddress> failed) return failed;
-        if (v6 instanceof DnsAnswer.TempFail<InetAddress> failed) return failed;
-        return new DnsAnswer.NotFound<>(isNxdomain(v4) || isNxdomain(v6));
+        return new HostAddresses(v4, asked6.join());
     }
 
     @Override
@@ -323,9 +316,5 @@ public final class DnsjavaResolver implements Resolver {
         } catch (UnknownHostException e) {
             throw new IllegalStateException("an address record held a malformed address", e);
         }
-    }
-
-    private static boolean isNxdomain(DnsAnswer<?> answer) {
-        return answer instanceof DnsAnswer.NotFound<?> notFound && notFound.nxdomain();
     }
 }

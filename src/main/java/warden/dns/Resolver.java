@@ -19,11 +19,19 @@ public interface Resolver {
     /** IPv6 addresses of {@code name}. */
     DnsAnswer<InetAddress> aaaa(String name);
 
+    /** A and AAAA, each answer kept on its own: half an answer is not a whole one. */
+    default HostAddresses hostAddresses(String name) {
+        return new HostAddresses(a(name), aaaa(name));
+    }
+
     /**
      * A and AAAA together: Found if either has records; TempFail if neither has records and either
-     * failed temporarily; otherwise NotFound (nxdomain if the name does not exist).
+     * failed temporarily; otherwise NotFound (nxdomain if the name does not exist). Found may be
+     * half an answer: a check that looks for one particular address asks {@link #hostAddresses}.
      */
-    DnsAnswer<InetAddress> addresses(String name);
+    default DnsAnswer<InetAddress> addresses(String name) {
+        return hostAddresses(name).combined();
+    }
 
     /** Reverse names of {@code address} (in-addr.arpa, or ip6.arpa nibbles for IPv6). */
     DnsAnswer<String> ptr(InetAddress address);

@@ -3,8 +3,9 @@
  * "could not find out now".
  *
  * <p>{@link warden.dns.Resolver} is the seam every check depends on; {@link warden.dns.DnsAnswer} is
- * its three-valued answer (Found, NotFound, TempFail) so that a DNS outage can defer mail but never
- * reject it; {@link warden.dns.ClientIdentity} is the forward-confirmed reverse DNS of a client;
+ * its three-valued answer (Found, NotFound, TempFail) so that a DNS outage is "could not tell", never
+ * a reason to refuse or delay mail; {@link warden.dns.HostAddresses} keeps A and AAAA apart, so half
+ * an answer is not taken for a whole one; {@link warden.dns.ClientIdentity} is the forward-confirmed reverse DNS of a client;
  * {@link warden.dns.DnsjavaResolver} is the production resolver with its cache. Tests use the real
  * resolver against {@code warden.testing.TestDnsServer} on loopback.
  *

@@ -22,8 +22,13 @@ public final class DurableDirectory {
 
     private DurableDirectory() {}
 
-    /** Makes sure {@code dir} exists and its entry (and those of parents created here) is on disk. */
+    /** Makes sure {@code dir} exists and its entry (and those of parents created here) is on disk; new ones are 0700. */
     public static void create(Path dir) throws IOException {
+        create(dir, FileModes.PRIVATE);
+    }
+
+    /** As above, each directory created with {@code modes}' directory mode (whatever the umask). */
+    public static void create(Path dir, FileModes modes) throws IOException {
         Path d = dir.toAbsolutePath();
         Deque<Path> missing = new ArrayDeque<>();
         while (d != null && !Files.isDirectory(d)) {
@@ -32,7 +37,7 @@ public final class DurableDirectory {
         }
         for (Path p : missing) {
             try {
-                Files.createDirectory(p);
+                modes.createDirectory(p);
             } catch (FileAlreadyExistsException e) {
                 if (!Files.isDirectory(p)) throw e;
             }

@@ -17,7 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * them all. Callers join the batch that has not started yet, so the fsync that releases them
  * always began after their call: nothing is acknowledged that the disk has not seen.
  *
- * <p>If the fsync fails, every caller of that batch gets the {@link IOException}.
+ * <p>If the fsync fails, every caller of that batch gets the {@link IOException}. If it fails
+ * with anything else, an {@link Error} such as OutOfMemoryError included, the leader gets that
+ * and every other caller of the batch an IOException caused by it: nobody waits forever for a
+ * leader that will not come back, and the next caller leads a fresh batch.
  *
  * <p>Measured (20 threads, 20 000 messages of 5 KB into one Maildir, ext4 on a loop device, a
  * 2-core machine shared with other heavy jobs, load 20-45): with batching 860-2460 msgs/s, without
@@ -37,6 +40,7 @@ public final class GroupSync {
 
     private final Path directory;
     private final boolean batching;
+    private final Fsync fsync;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition finished = lock.newCondition();
     private Batch open = new Batch();
@@ -45,7 +49,13 @@ public final class GroupSync {
     /** The callers that one fsync will release. */
     private static final class Batch {
         boolean done;
-        IOException failure;
+        Throwable failure;
+    }
+
+    /** How a directory is made durable: {@link GroupSync#fsync(Path)}, or a test's stand-in. */
+    @FunctionalInterface
+    interface Fsync {
+        void fsync(Path directory) throws IOException;
     }
 
     /** Batched fsyncs of {@code directory}. */
@@ -58,8 +68,13 @@ public final class GroupSync {
      * @param batching false to let every caller do its own fsync (to measure what batching saves)
      */
     public GroupSync(Path directory, boolean batching) {
+        this(directory, batching, GroupSync::fsync);
+    }
+
+    GroupSync(Path directory, boolean batching, Fsync fsync) {
         this.directory = directory;
         this.batching = batching;
+        this.fsync = fsync;
     }
 
     /** The directory this syncs. */
@@ -68,7 +83,7 @@ public final class GroupSync {
     /** Returns once an fsync of the directory that started after this call has completed. */
     public void sync() throws IOException {
         if (!batching) {
-            fsync(directory);
+            fsync.fsync(directory);
             return;
         }
         lock.lock();
@@ -82,25 +97,35 @@ public final class GroupSync {
                 // Lead this batch; whoever arrives from now on waits for the next fsync.
                 syncing = true;
                 open = new Batch();
-                IOException failure = null;
+                Throwable failure = null;
                 lock.unlock();
                 try {
-                    fsync(directory);
-                } catch (IOException e) {
+                    fsync.fsync(directory);
+                } catch (Throwable e) {
                     failure = e;
-                } catch (RuntimeException e) {
-                    failure = new IOException(e);
                 } finally {
                     lock.lock();
+                    // Whatever happened, this batch is over and the next may start.
+                    mine.done = true;
+                    mine.failure = failure;
+                    syncing = false;
+                    finished.signalAll();
                 }
-                mine.done = true;
-                mine.failure = failure;
-                syncing = false;
-                finished.signalAll();
+                if (failure instanceof Error e) throw e; // the leader's own; the others get an IOException
             }
             if (mine.failure != null) {
                 throw new IOException("cannot fsync " + directory + ": " + mine.failure.getMessage(), mine.failure);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Callers waiting for an fsync to finish (a test hook). */
+    int waiting() {
+        lock.lock();
+        try {
+            return lock.getWaitQueueLength(finished);
         } finally {
             lock.unlock();
         }

@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A file written and fsync'd under a temporary name, waiting to be renamed into place.
@@ -38,7 +37,7 @@ public final class StagedFile {
         this.targetSync = targetSync;
     }
 
-    /** What goes into a staged file, written by {@link #write(Path, Path, GroupSync, Content)}. */
+    /** What goes into a staged file, written by {@link #write(Path, Path, GroupSync, FileModes, Content)}. */
     @FunctionalInterface
     public interface Content {
         /** Writes everything to {@code channel}, a new empty file; may be called again after a failure. */
@@ -46,14 +45,20 @@ public final class StagedFile {
     }
 
     /**
-     * Creates {@code temporary} (it must not exist), writes {@code data} with one gathering write,
+     * Creates {@code temporary} (it must not exist, mode {@code 0600}), writes {@code data} with one gathering write,
      * fsyncs it and closes it. On failure the temporary file is removed and the exception thrown.
      *
      * @param targetSync the group sync of {@code target}'s directory
      */
     public static StagedFile write(Path temporary, Path target, GroupSync targetSync, ByteBuffer... data)
             throws IOException {
-        return write(temporary, target, targetSync, ch -> {
+        return write(temporary, target, targetSync, FileModes.PRIVATE, data);
+    }
+
+    /** As above, the file created with {@code modes}' file mode (whatever the umask). */
+    public static StagedFile write(Path temporary, Path target, GroupSync targetSync, FileModes modes,
+                                   ByteBuffer... data) throws IOException {
+        return write(temporary, target, targetSync, modes, ch -> {
             long left = 0;
             for (ByteBuffer b : data) left += b.remaining();
             while (left > 0) left -= ch.write(data);
@@ -61,15 +66,16 @@ public final class StagedFile {
     }
 
     /**
-     * Creates {@code temporary} (it must not exist), lets {@code content} write it, fsyncs it and
-     * closes it. On failure the temporary file is removed and the exception thrown.
+     * Creates {@code temporary} (it must not exist) with {@code modes}' file mode, lets
+     * {@code content} write it, fsyncs it and closes it. On failure the temporary file is removed
+     * and the exception thrown.
      *
      * @param targetSync the group sync of {@code target}'s directory
      */
-    public static StagedFile write(Path temporary, Path target, GroupSync targetSync, Content content)
-            throws IOException {
+    public static StagedFile write(Path temporary, Path target, GroupSync targetSync, FileModes modes,
+                                   Content content) throws IOException {
         boolean created = false;
-        try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = modes.createFile(temporary)) {
             created = true;
             content.writeTo(ch);
             // fdatasync: the data and the size needed to read it back; the name is made durable

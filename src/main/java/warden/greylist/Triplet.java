@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * The greylisting triplet: client network, envelope sender and envelope recipient.
  *
- * <p>Both addresses are lower-cased, as greylistd does with the whole request, so that
+ * <p>Addresses are taken as the session parsed them, quoted local parts and their spaces
+ * included. Both are lower-cased, as greylistd does with the whole request, so that
  * {@code ALICE@example.org} retrying as {@code alice@example.org} still matches. The null
  * reverse path is the empty string and appears as {@code <>} in the key.
  *
@@ -31,9 +32,9 @@ public record Triplet(NetworkKey network, String sender, String recipient) {
         sender = bare(sender).toLowerCase(Locale.ROOT);
         recipient = bare(recipient).toLowerCase(Locale.ROOT);
         if (sender.equals(NULL_SENDER)) sender = "";
-        if (recipient.isEmpty() || recipient.indexOf(' ') >= 0 || sender.indexOf(' ') >= 0) {
-            throw new IllegalArgumentException("a triplet needs a recipient and addresses without spaces");
-        }
+        // No rule against spaces: a quoted local part may hold them (RFC 5321 4.1.2,
+        // <"john smith"@example.org>), and refusing the triplet deferred such mail forever.
+        if (recipient.isEmpty()) throw new IllegalArgumentException("a triplet needs a recipient");
     }
 
     /** The triplet of a client address, grouped by the given prefixes. */
@@ -49,7 +50,11 @@ public record Triplet(NetworkKey network, String sender, String recipient) {
         return new Triplet(NetworkKey.parse(client, ipv4Prefix, ipv6Prefix), sender, recipient);
     }
 
-    /** The store key: {@code 192.0.2.0/24 alice@example.org bob@example.net}. */
+    /**
+     * The store key: {@code 192.0.2.0/24 alice@example.org bob@example.net}. The three parts are
+     * separated by spaces; a space inside an address can only be inside its quoted local part
+     * ({@code "john smith"@example.org}), so the key stays unambiguous.
+     */
     public String key() {
         return network.text() + " " + (sender.isEmpty() ? NULL_SENDER : sender) + " " + recipient;
     }

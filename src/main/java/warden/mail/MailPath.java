@@ -1,7 +1,5 @@
 package warden.mail;
 
-import java.util.Locale;
-
 /**
  * A reverse-path or forward-path from MAIL FROM or RCPT TO, parsed per RFC 5321 section 4.1.2
  * (with RFC 6531 UTF-8 when SMTPUTF8 was given).
@@ -11,7 +9,7 @@ import java.util.Locale;
  * ignored as RFC 5321 section 4.1.1.3 and appendix C advise. The domain may be an address literal.
  *
  * @param localPart the local part as sent (quoted forms keep their quotes)
- * @param domain the domain, lower-cased, or empty for the null path and bare postmaster
+ * @param domain the domain with its ASCII letters lowered ({@link AsciiCase}), or empty for the null path and bare postmaster
  */
 public record MailPath(String localPart, String domain) {
 
@@ -53,7 +51,7 @@ public record MailPath(String localPart, String domain) {
         }
         int at = lastAtOutsideQuotes(inner);
         if (at < 0) {
-            if (inner.equalsIgnoreCase("postmaster")) return new MailPath("postmaster", "");
+            if (AsciiCase.equalsIgnoreCase(inner, "postmaster")) return new MailPath("postmaster", "");
             throw new IllegalArgumentException("the address has no domain");
         }
         String local = inner.substring(0, at);
@@ -62,7 +60,7 @@ public record MailPath(String localPart, String domain) {
         if (!validLocal(local)) throw new IllegalArgumentException("bad local part syntax");
         if (!validDomain(domain)) throw new IllegalArgumentException("bad domain syntax");
         if (inner.length() > 254) throw new IllegalArgumentException("the address is too long");
-        return new MailPath(local, domain.toLowerCase(Locale.ROOT));
+        return new MailPath(local, AsciiCase.lower(domain));
     }
 
     /** Thrown for a non-ASCII address without SMTPUTF8 (RFC 6531 section 3.5: 553 5.6.7). */
@@ -89,7 +87,14 @@ public record MailPath(String localPart, String domain) {
             if (local.length() < 2 || !local.endsWith("\"")) return false;
             for (int i = 1; i < local.length() - 1; i++) {
                 char c = local.charAt(i);
-                if (c == '\\') { i++; continue; }
+                if (c == '\\') {
+                    // RFC 5321 4.1.2: quoted-pairSMTP = %d92 %d32-126 (RFC 6531 does not widen it);
+                    // the closing quote cannot be the escaped character.
+                    if (i + 1 >= local.length() - 1) return false;
+                    char escaped = local.charAt(++i);
+                    if (escaped < 32 || escaped > 126) return false;
+                    continue;
+                }
                 if (c == '"' || c < 32 || c == 127) return false;
             }
             return true;

@@ -11,6 +11,9 @@ import java.util.List;
  * <h2>Standards</h2>
  * RFC 5321 section 4.2 (reply lines, multi-line replies with {@code code-text}), RFC 3463.
  *
+ * <p>Every line is passed through {@link ClientText#escape}: no control character reaches the
+ * wire, whoever built the text.
+ *
  * @param code the reply code, 200..599
  * @param status the enhanced status code such as {@code 5.1.1}, or empty for the banner and EHLO
  * @param lines the text lines, at least one
@@ -19,7 +22,9 @@ public record Reply(int code, String status, List<String> lines) {
 
     public Reply {
         if (code < 200 || code > 599) throw new IllegalArgumentException("reply code " + code);
-        lines = List.copyOf(lines);
+        // A last line of defence: client text in a reply is escaped where it is put in, but a CR,
+        // LF or other control character here would end the line and inject one of its own.
+        lines = lines.stream().map(ClientText::escape).toList();
         if (lines.isEmpty()) throw new IllegalArgumentException("a reply needs a line");
         if (!status.isEmpty() && status.charAt(0) - '0' != code / 100) {
             throw new IllegalArgumentException("status " + status + " does not match code " + code);

@@ -49,9 +49,11 @@ import java.util.stream.Stream;
  *   <li><b>Exemptions.</b> Authenticated clients, relay clients and whitelisted hosts skip every
  *       check and are forgiven what they earned before (a mail client that authenticates after a
  *       sloppy EHLO); a check's own {@code exempt} list skips that check.</li>
- *   <li><b>Temporary failures.</b> A DNS TEMPFAIL can only defer (4xx) and only when nothing
- *       harder applies; a check that throws defers with 451 4.3.0 and is logged. Nothing
- *       temporary ever becomes a 5xx.</li>
+ *   <li><b>Temporary failures.</b> A DNS TEMPFAIL means "could not tell": it is logged (and
+ *       headed where the check heads), never a delay, defer or deny, at any stage and with any
+ *       {@code reject_at} ({@link Ruling#of}); the check's other findings still count. A check
+ *       that throws defers with 451 4.3.0 and is logged. Nothing temporary ever becomes a 5xx,
+ *       and no DNS error detail ever reaches a reply.</li>
  *   <li><b>Report mode.</b> Every check runs; what would have been done is logged and put in
  *       {@code X-Helo-Check:} headers, and nothing is delayed or refused.</li>
  *   <li><b>RCPT and DATA findings are not sticky.</b> A bogus bounce is refused for that
@@ -65,14 +67,14 @@ import java.util.stream.Stream;
  *       004: greylisting bounces at RCPT breaks other sites' sender callouts, which never reach
  *       DATA). Grey defers with 451 4.7.1, black denies with 550 5.7.1, both in the seed's
  *       words. A message that passes after being deferred gets {@code X-Greylist: delayed N
- *       seconds by Warden} at DATA. Exempt, relay and authenticated clients and DNS-whitelisted
- *       ones are never greylisted. A store outage accepts (and logs) or defers, as
+ *       seconds by Warden} at DATA. Exempt, relay and authenticated clients, DNS-whitelisted
+ *       ones and mail to {@code postmaster@} our domains are never greylisted. A store outage accepts (and logs) or defers, as
  *       {@code greylist.on_store_failure} says; it never rejects.</li>
  *   <li><b>Mail loops</b> are refused for every client, exempt ones too.</li>
  * </ul>
  *
- * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.4.3
- * after a DNS failure, 451 4.3.0 after a broken check (421 instead of the banner, closing).
+ * <p>Replies: deny and drop 550 5.7.1 (554 5.7.1 instead of the banner); defer 450 4.7.1, 451 4.3.0
+ * after a broken check (421 instead of the banner, closing).
  *
  * <h2>Standards</h2>
  * RFC 5321 sections 3.1 (554 greeting), 4.5.1 (postmaster), 4.5.3.2 (timeouts); RFC 3463 (X.7.1,
@@ -393,8 +395,9 @@ public final class DialoguePolicy implements PolicyEngine {
             for (Ruling r : concat(now, stage == Stage.HELO ? List.of() : carried)) {
                 if (!r.delay().isZero()) delay = delay.isZero() ? r.delay() : delay.plus(r.delay());
             }
-            Duration cap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS
-                    ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
+            boolean dataCap = stage == Stage.DATA && settings.maxDelay().toSeconds() > DATA_DELAY_SECONDS;
+            Duration cap = dataCap ? Duration.ofSeconds(DATA_DELAY_SECONDS) : settings.maxDelay();
+            Duration asked = delay;
             if (delay.compareTo(cap) > 0) delay = cap;
 
             boolean given = settings.rejectAt() == PolicySettings.RejectAt.HELO || stage == Stage.RCPT || stage == Stage.DATA;
@@ -429,11 +432,22 @@ public final class DialoguePolicy implements PolicyEngine {
                 }
                 return new Decision(Verdict.CONTINUE, Duration.ZERO, headers(tagging), findings);
             }
+            if (delay.isPositive()) noteDelay(stage, delay, asked, !dataCap);
             Verdict verdict = refusal.flatMap(r -> reply(r, stage)
                             .map(reply -> (Verdict) new Verdict.Refuse(reply, r.action() == Action.DROP
                                     || (stage == Stage.CONNECT && reply.isTransient()))))
                     .orElse(Verdict.CONTINUE);
             return new Decision(verdict, delay, headers(tagging), findings);
+        }
+
+        /**
+         * The main log's line for the delay the client is actually held, after {@code policy.max_delay}
+         * (or the DATA cap): {@code policy [ip] rcpt delay 240s (the checks asked 300s; capped by policy.max_delay)}.
+         */
+        private void noteDelay(Stage stage, Duration delay, Duration asked, boolean byMaxDelay) {
+            log.accept("policy " + who() + " " + stage.label() + " delay " + delay.toSeconds() + "s"
+                    + (asked.compareTo(delay) > 0 ? " (the checks asked " + asked.toSeconds() + "s; capped by "
+                            + (byMaxDelay ? "policy.max_delay" : "the " + DATA_DELAY_SECONDS + "s DATA limit") + ")" : ""));
         }
 
         /** The ruling's refusal in its check's own words if it has some, else the standard reply. */
@@ -508,10 +522,18 @@ public final class DialoguePolicy implements PolicyEngine {
             if (dnsLists().whitelisted().isPresent()) {
                 return with(d, Finding.Outcome.SKIP, "whitelisted by " + dnsLists().whitelisted().get(), List.of());
             }
+            // RFC 5321 4.5.1: postmaster@ our domains is accepted, so never greylisted (the seed's
+            // ACL accepts it before greylisting); a bounce is greylisted over its other recipients.
+            if (stage == Stage.RCPT && s.recipient().map(this::isPostmaster).orElse(false)) {
+                return with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of());
+            }
             String sender = s.reversePath().orElse("");
             String recipient = stage == Stage.RCPT ? s.recipient().orElse("")
-                    : String.join(",", s.recipients().stream().map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
-            if (recipient.isEmpty()) return d;
+                    : String.join(",", s.recipients().stream().filter(r -> !isPostmaster(r))
+                            .map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
+            if (recipient.isEmpty()) {
+                return stage == Stage.DATA ? with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of()) : d;
+            }
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean record = lines.recordGreylist() && !report;
             GreylistResult r = record ? greylist.check(client, sender, recipient)
@@ -527,6 +549,8 @@ public final class DialoguePolicy implements PolicyEngine {
                     }
                     String why = p.byNetwork() ? "the client's network is whitelisted"
                             : p.promoted() ? "passes after " + p.delayed().toSeconds() + "s of greylisting" : "white";
+                    // The moment a greylisted sender comes back and is let through is worth a line.
+                    if (p.promoted()) log.accept("policy " + who() + " " + stage.label() + " greylist: " + triplet + " " + why);
                     yield with(d, Finding.Outcome.PASS, triplet + " " + why, stage == Stage.DATA
                             ? new GreylistResult.Pass(delayed, false, false).header().stream().toList() : List.of());
                 }

@@ -9,9 +9,11 @@ import java.util.Optional;
  * A finding together with what the policy makes of it: the effective action, its delay, and the
  * reply it would refuse with.
  *
- * <p>This is where the temporary-failure rule lives: a TEMPFAIL finding can at worst defer (4xx),
- * never deny, drop or delay; a check that threw can only defer with 451 4.3.0. A PASS or SKIP
- * finding costs nothing.
+ * <p>This is where the temporary-failure rule lives: a TEMPFAIL finding (DNS could not tell now)
+ * is logged, never a defer, deny, drop or delay, whatever the check's action and
+ * {@code policy.reject_at}: a sender whose zone is broken would otherwise be deferred until its
+ * queue gives up, for a fault that is not known to be its own. A check that threw (a bug of
+ * ours) can only defer, with 451 4.3.0. A PASS or SKIP finding costs nothing.
  *
  * @param finding what the check saw
  * @param action the effective action ({@link Action#PASS} for PASS and SKIP findings)
@@ -28,10 +30,12 @@ public record Ruling(Finding finding, Action action, Duration delay, Cause cause
         return switch (f.outcome()) {
             case PASS, SKIP -> new Ruling(f, Action.PASS, Duration.ZERO, Cause.POLICY);
             case FAIL -> new Ruling(f, s.action(), s.delay(), Cause.POLICY);
-            // Postfix's defer_if_permit: a refusal we cannot justify now becomes a 4xx, and a
-            // delay is not earned on a guess.
-            case TEMPFAIL -> new Ruling(f, s.action().refuses() ? Action.DEFER
-                    : s.action() == Action.DELAY ? Action.LOG : s.action(), Duration.ZERO, Cause.DNS);
+            // "Could not tell": neither a refusal nor a delay is earned on a guess. The finding is
+            // still logged (and headed, if the check heads its findings).
+            case TEMPFAIL -> new Ruling(f, switch (s.action()) {
+                case PASS, LOG, HEADER -> s.action();
+                case DELAY, DEFER, DENY, DROP -> Action.LOG;
+            }, Duration.ZERO, Cause.DNS);
         };
     }
 
@@ -67,7 +71,9 @@ public record Ruling(Finding finding, Action action, Duration delay, Cause cause
         int code = connect ? 421 : cause == Cause.POLICY ? 450 : 451;
         return Optional.of(switch (cause) {
             case POLICY -> Reply.of(code, "4.7.1", Check.oneLine(finding.reason()) + "; try again later");
-            case DNS -> Reply.of(code, "4.4.3", "temporary DNS failure: " + Check.oneLine(finding.reason()) + "; try again later");
+            // Never the finding's reason: DNS error details (exception names, resolver addresses)
+            // are for the log only.
+            case DNS -> Reply.of(code, "4.4.3", "temporary DNS failure; try again later");
             case ERROR -> Reply.of(code, "4.3.0", "temporary local problem; try again later");
         });
     }

@@ -1,6 +1,7 @@
 package warden.queue;
 
 import warden.durable.DurableDirectory;
+import warden.durable.FileModes;
 import warden.durable.GroupSync;
 import warden.durable.StagedFile;
 import warden.message.ReceivedMessage;
@@ -128,12 +129,12 @@ public final class Spool {
         if (!ready) create();
         if (Files.exists(target)) throw new FileAlreadyExistsException(target.toString(), null, "queue id in use");
         try {
-            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync,
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, FileModes.PRIVATE,
                     content.apply(ByteBuffer.wrap(envelope)));
         } catch (NoSuchFileException gone) {
             ready = false;
             create();
-            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync,
+            return StagedFile.write(directory.resolve("tmp").resolve(queueId), target, incomingSync, FileModes.PRIVATE,
                     content.apply(ByteBuffer.wrap(envelope)));
         }
     }

@@ -1,9 +1,10 @@
 package warden.recipient;
 
+import warden.mail.AsciiCase;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,7 +22,7 @@ import java.util.Optional;
  * <p>Each entry is a key (a local part, or {@code *}), an optional colon, and one or more target
  * addresses separated by commas and/or spaces. A line that starts with white space continues the
  * entry above it, as in lsearch. Lines starting with {@code #} and blank lines are ignored. Keys
- * are case-insensitive. A lookup tries the exact key first, then {@code *}. When a key appears
+ * are case-insensitive for ASCII letters ({@link AsciiCase}). A lookup tries the exact key first, then {@code *}. When a key appears
  * twice the first entry wins (lsearch stops at the first match) and the second is reported.
  *
  * <p>A malformed entry becomes a {@link Problem} naming the line and the fix, and is left out of
@@ -59,7 +60,7 @@ public record AliasTable(String file, Map<String, Entry> entries) {
 
     /** The entry for {@code localPart} (any case), else the {@code *} entry, else empty. */
     public Optional<Entry> lookup(String localPart) {
-        Entry e = entries.get(localPart.toLowerCase(Locale.ROOT));
+        Entry e = entries.get(AsciiCase.lower(localPart));
         return Optional.ofNullable(e != null ? e : entries.get(WILDCARD));
     }
 
@@ -106,7 +107,7 @@ public record AliasTable(String file, Map<String, Entry> entries) {
         }
         int end = 0;
         while (end < text.length() && text.charAt(end) != ':' && !Character.isWhitespace(text.charAt(end))) end++;
-        String key = text.substring(0, end).toLowerCase(Locale.ROOT);
+        String key = AsciiCase.lower(text.substring(0, end));
         String data = text.substring(end).strip();
         if (data.startsWith(":") && !data.startsWith(":fail:") && !data.startsWith(":blackhole:")
                 && !data.startsWith(":defer:") && !data.startsWith(":include:")) {

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -138,7 +137,7 @@ public final class VirtualDomains {
                     continue; // removed while we listed
                 }
                 if (!a.isRegularFile()) continue;
-                String domain = name.toLowerCase(Locale.ROOT);
+                String domain = warden.mail.AsciiCase.lower(name);
                 Loaded prev = before.get(domain);
                 Loaded l = prev != null && prev.file().equals(file) && prev.same(a) ? prev : load(file, a);
                 Loaded clash = domains.putIfAbsent(domain, l);

@@ -36,6 +36,8 @@ public final class Replies {
     public static final Reply NO_ARGUMENTS = Reply.of(501, "5.5.4", "This command takes no argument");
     public static final Reply BAD_SENDER = Reply.of(501, "5.1.7", "Bad sender address syntax");
     public static final Reply BAD_RECIPIENT = Reply.of(501, "5.1.3", "Bad recipient address syntax");
+    /** RFC 6531 3.3, RFC 3629: as Postfix's "bad UTF-8 syntax"; the line is not rewritten with U+FFFD. */
+    public static final Reply NOT_UTF8 = Reply.of(501, "5.5.2", "Syntax error: the command is not valid UTF-8");
     public static final Reply NON_ASCII_ADDRESS = Reply.of(553, "5.6.7",
             "Non-ASCII address requires SMTPUTF8 (RFC 6531)");
     public static final Reply UNKNOWN_PARAMETER = Reply.of(555, "5.5.4", "Unsupported MAIL/RCPT parameter");

@@ -5,6 +5,9 @@ import warden.message.ReceivedMessage;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -24,6 +27,12 @@ public final class SmtpInput {
 
     /** What {@link #readLine} returns for a line over the limit (the rest of it was discarded). */
     public static final String TOO_LONG = new String("\u0000too long");
+
+    /**
+     * What {@link #readLine} returns for a line that is not valid UTF-8 (RFC 3629): it is refused,
+     * never rewritten with U+FFFD, which would make another address or name of it.
+     */
+    public static final String NOT_UTF8 = new String("\u0000not UTF-8");
 
     private final InputStream in;
     /** The buffer starts small and doubles up to this while the client sends in bulk (DATA). */
@@ -125,8 +134,19 @@ public final class SmtpInput {
 
     private static String decode(byte[] line, int len, boolean tooLong) {
         if (tooLong) return TOO_LONG;
-        // UTF-8 for SMTPUTF8 addresses; invalid sequences become U+FFFD and fail address syntax later.
-        return new String(line, 0, len, StandardCharsets.UTF_8);
+        boolean ascii = true;
+        for (int i = 0; i < len && ascii; i++) ascii = line[i] >= 0;
+        if (ascii) return new String(line, 0, len, StandardCharsets.US_ASCII);
+        // UTF-8 for SMTPUTF8 addresses (RFC 6531); malformed, overlong and surrogate sequences are
+        // errors, not U+FFFD.
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(line, 0, len)).toString();
+        } catch (CharacterCodingException e) {
+            return NOT_UTF8;
+        }
     }
 
     /**

@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exempt from the per-address limit, like Postfix's {@code smtpd_client_event_limit_exceptions});
  * a connection over a limit is told {@code 421 4.7.0} and closed. {@link #close()} is a graceful
  * shutdown: no new connections, idle sessions get 421 at once, sessions in DATA finish their
- * message (up to {@code limits.shutdown_grace}).
+ * message (up to {@code limits.shutdown_grace}; nothing, not even a client that does not read
+ * its replies, holds the shutdown longer). A reply write that blocks longer than
+ * {@code limits.command_timeout} ends its session ({@link WriteWatchdog}). Nothing a session
+ * throws, {@link Error}s included, escapes its thread.
  */
 public final class SmtpServer implements AutoCloseable {
 
@@ -41,24 +44,47 @@ public final class SmtpServer implements AutoCloseable {
     private final List<ServerSocket> sockets = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final ClientCounter perClient;
     private final AtomicInteger total = new AtomicInteger();
     private volatile boolean stopping;
+    private WriteWatchdog watchdog;
 
     public SmtpServer(SmtpSettings settings, SessionServices services, List<WardenConfig.Listener> listeners) {
         this.settings = settings;
         this.services = services;
         this.listeners = List.copyOf(listeners);
+        this.perClient = new ClientCounter(settings.limits().maxConnectionsPerIp());
     }
 
-    /** Binds every listener and starts accepting; returns at once. */
+    /**
+     * Binds every listener and starts accepting; returns at once.
+     *
+     * @throws java.net.BindException naming the listener ({@code 127.0.0.1:25: Address already in use});
+     *         no listener is left bound then
+     */
     public void start() throws IOException {
+        watchdog = new WriteWatchdog(settings.limits().commandTimeout(),
+                () -> sessions.stream().map(SmtpSession::output).iterator());
         for (WardenConfig.Listener l : listeners) {
             ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
-            ss.bind(l.address(), 4096);
+            try {
+                ss.bind(l.address(), 4096);
+            } catch (IOException e) {
+                stopping = true; // the acceptors of listeners bound already end with their sockets
+                if (watchdog != null) watchdog.close();
+                closeQuietly(ss);
+                for (ServerSocket bound : sockets) closeQuietly(bound);
+                var named = new java.net.BindException(l.address().getAddress().getHostAddress() + ":" + l.address().getPort()
+                        + ": " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
             sockets.add(ss);
-            acceptors.add(Thread.ofVirtual().name("accept-" + ss.getLocalPort()).start(() -> acceptLoop(ss, l)));
+            AcceptLoop loop = new AcceptLoop(ss, l.toString(),
+                    socket -> Thread.ofVirtual().name("smtp-" + socket.getPort()).start(() -> serve(socket, l)),
+                    SessionServices.Pause.SLEEP, () -> stopping);
+            acceptors.add(Thread.ofVirtual().name("accept-" + ss.getLocalPort()).start(loop));
             LOG.info("listening on {}", l);
         }
     }
@@ -73,20 +99,21 @@ public final class SmtpServer implements AutoCloseable {
         return total.get();
     }
 
-    private void acceptLoop(ServerSocket ss, WardenConfig.Listener listener) {
-        while (!stopping) {
-            Socket socket;
+    /** One connection's virtual thread: nothing thrown here, an Error included, goes further. */
+    private void serve(Socket socket, WardenConfig.Listener listener) {
+        try {
+            serveSession(socket, listener);
+        } catch (Throwable e) {
             try {
-                socket = ss.accept();
-            } catch (IOException e) {
-                if (!stopping) LOG.warn("accept on {} failed: {}", listener, e.toString());
-                continue;
+                LOG.error("connection from {} failed", socket.getInetAddress(), e);
+            } catch (Throwable ignored) {
+                // out of memory still: closing the socket matters more
             }
-            Thread.ofVirtual().name("smtp-" + socket.getPort()).start(() -> serve(socket, listener));
+            closeQuietly(socket);
         }
     }
 
-    private void serve(Socket socket, WardenConfig.Listener listener) {
+    private void serveSession(Socket socket, WardenConfig.Listener listener) {
         InetAddress peer = warden.mail.Cidr.unmap(socket.getInetAddress());
         boolean proxied = listener.proxyProtocol() && settings.isTrustedProxy(peer);
         if (listener.proxyProtocol() && !proxied) {
@@ -96,7 +123,7 @@ public final class SmtpServer implements AutoCloseable {
         SmtpSession session;
         try {
             socket.setTcpNoDelay(true);
-            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied, this));
+            session = new SmtpSession(settings, services, new SocketConnection(socket, peer, proxied, listener, this));
         } catch (IOException e) {
             closeQuietly(socket);
             return;
@@ -152,7 +179,11 @@ public final class SmtpServer implements AutoCloseable {
         }
         for (Thread t : acceptors) t.interrupt();
         if (!sessions.isEmpty()) LOG.warn("{} sessions still open after the grace period; closing them", sessions.size());
-        for (SmtpSession s : sessions) s.forceClose();
+        for (SmtpSession s : sessions) {
+            s.noteCutAtShutdown(settings.limits().shutdownGrace());
+            s.forceClose();
+        }
+        if (watchdog != null) watchdog.close();
     }
 
     private static void closeQuietly(java.io.Closeable c) {
@@ -163,22 +194,14 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    /**
-     * Counts a connection from {@code client} against {@code limits.max_connections_per_ip};
-     * relay clients are exempt. Empty when admitted (then {@link #release} must follow).
-     */
-    private Optional<warden.mail.Reply> admit(InetAddress client, boolean relayClient) {
-        if (relayClient) return Optional.empty();
-        int mine = perClient.computeIfAbsent(client, k -> new AtomicInteger()).incrementAndGet();
-        if (mine > settings.limits().maxConnectionsPerIp()) {
-            release(client);
-            return Optional.of(Replies.tooManyConnectionsFromYou(settings.hostname()));
-        }
-        return Optional.empty();
+    /** Connections counted for {@code client} now against {@code limits.max_connections_per_ip}. */
+    int connectionsFrom(InetAddress client) {
+        return perClient.open(client);
     }
 
-    private void release(InetAddress client) {
-        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    /** The open sessions (a test hook). */
+    Set<SmtpSession> sessions() {
+        return java.util.Collections.unmodifiableSet(sessions);
     }
 
     /** A session's transport over a TCP socket. */
@@ -186,21 +209,33 @@ public final class SmtpServer implements AutoCloseable {
         private final Socket socket;
         private final InetAddress peer;
         private final boolean proxied;
+        private final WardenConfig.Listener listener;
         private final SmtpServer server;
-        private final java.util.concurrent.atomic.AtomicReference<InetAddress> admitted = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicReference<ClientCounter.Slot> slot = new java.util.concurrent.atomic.AtomicReference<>();
+        private volatile boolean closed;
 
-        SocketConnection(Socket socket, InetAddress peer, boolean proxied, SmtpServer server) {
+        SocketConnection(Socket socket, InetAddress peer, boolean proxied, WardenConfig.Listener listener, SmtpServer server) {
             this.socket = socket;
+            this.listener = listener;
             this.peer = peer;
             this.proxied = proxied;
             this.server = server;
         }
 
+        /** Counts the client against its limit (relay clients are exempt); released by {@link #close()}. */
         @Override
         public Optional<warden.mail.Reply> admit(InetAddress client, boolean relayClient) {
-            Optional<warden.mail.Reply> refusal = server.admit(client, relayClient);
-            if (refusal.isEmpty() && !relayClient) admitted.set(client);
-            return refusal;
+            if (relayClient) return Optional.empty();
+            Optional<ClientCounter.Slot> place = server.perClient.admit(client);
+            if (place.isEmpty()) return Optional.of(Replies.tooManyConnectionsFromYou(server.settings.hostname()));
+            if (!slot.compareAndSet(null, place.get())) place.get().close(); // admitted already: counted once
+            if (closed) releaseSlot(); // closed meanwhile: close() may have missed the slot
+            return Optional.empty();
+        }
+
+        private void releaseSlot() {
+            ClientCounter.Slot s = slot.getAndSet(null);
+            if (s != null) s.close();
         }
 
         @Override public InputStream input() throws IOException { return socket.getInputStream(); }
@@ -209,6 +244,7 @@ public final class SmtpServer implements AutoCloseable {
         @Override public int clientPort() { return socket.getPort(); }
         @Override public InetAddress localAddress() { return socket.getLocalAddress(); }
         @Override public boolean expectsProxyHeader() { return proxied; }
+        @Override public WardenConfig.ProxyUnknown proxyUnknown() { return listener.proxyUnknown(); }
 
         @Override
         public void readTimeout(Duration timeout) throws SocketException {
@@ -217,9 +253,9 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void close() {
+            closed = true;
             closeQuietly(socket);
-            InetAddress a = admitted.getAndSet(null);
-            if (a != null) server.release(a);
+            releaseSlot();
         }
     }
 }

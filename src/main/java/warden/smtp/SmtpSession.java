@@ -6,6 +6,7 @@ import warden.delivery.DeliveryReport;
 import warden.delivery.InboundMessage;
 import warden.delivery.Trace;
 import warden.dns.ClientIdentity;
+import warden.mail.ClientText;
 import warden.mail.Envelope;
 import warden.mail.MailPath;
 import warden.mail.Reply;
@@ -66,6 +67,11 @@ public final class SmtpSession {
     private InetAddress localAddress;
     private Optional<ClientIdentity> identity = Optional.empty();
     private boolean relayClient;
+    /** The PROXY header named no client: the session is {@link #UNKNOWN_CLIENT}, with no trust. */
+    private boolean clientUnknown;
+
+    /** The client of a proxied connection whose PROXY header names none (never a relay client). */
+    static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
     private SessionState state = new SessionState.Fresh();
     private final Set<String> connectionHeaders = new LinkedHashSet<>();
@@ -93,6 +99,10 @@ public final class SmtpSession {
         default Optional<Reply> admit(InetAddress client, boolean relayClient) { return Optional.empty(); }
         /** Whether a PROXY protocol header must come first. */
         default boolean expectsProxyHeader() { return false; }
+        /** What a PROXY header naming no client means on this connection's listener. */
+        default warden.config.WardenConfig.ProxyUnknown proxyUnknown() {
+            return warden.config.WardenConfig.ProxyUnknown.UNTRUSTED;
+        }
         void close();
     }
 
@@ -101,7 +111,7 @@ public final class SmtpSession {
         this.services = services;
         this.connection = connection;
         this.in = new SmtpInput(connection.input());
-        this.out = new SmtpOutput(connection.output());
+        this.out = new SmtpOutput(connection.output(), connection::close);
         this.clientAddress = connection.clientAddress();
         this.clientPort = connection.clientPort();
         this.localAddress = connection.localAddress();
@@ -111,28 +121,38 @@ public final class SmtpSession {
         return clientAddress;
     }
 
-    /** Runs the whole conversation; returns when the connection is over. Never throws. */
+    /**
+     * Runs the whole conversation; returns when the connection is over. Never throws, not even an
+     * {@link Error}: an OutOfMemoryError or StackOverflowError ends this session with 421, never
+     * the server.
+     */
     public void run() {
         thread = Thread.currentThread();
         try {
             converse();
         } catch (SocketTimeoutException e) {
             quietly(Replies.timeout(settings.hostname()));
-            log("lost: timeout");
+            log("lost: timeout" + (phase == Phase.DATA ? " during DATA; message abandoned" : ""));
         } catch (InterruptedException e) {
             quietly(Replies.shuttingDown(settings.hostname()));
         } catch (IOException e) {
-            if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
-        } catch (RuntimeException e) {
+            if (out.abandoned()) log("lost: write timeout (client not reading replies)");
+            else if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
+            if (phase == Phase.DATA && !shutdownRequested && !out.abandoned()) lostDuringData(warden.log.Cause.of(e));
+        } catch (Throwable e) {
             // Fail soft: the client gets 421, the administrator gets the stack trace in the log.
-            LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
-            log("internal error: " + e);
+            try {
+                LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
+                log("internal error: " + e);
+            } catch (Throwable ignored) {
+                // out of memory still: the 421 and the close below matter more
+            }
             quietly(Replies.internalError(settings.hostname()));
         } finally {
             phase = Phase.CLOSED;
             try {
-                out.flush(); // a last refusal queued before closing still reaches the client
-            } catch (IOException ignored) {
+                if (!out.abandoned()) out.flush(); // a last refusal queued before closing still reaches the client
+            } catch (Throwable ignored) {
                 // the client is gone
             }
             connection.close();
@@ -140,8 +160,8 @@ public final class SmtpSession {
     }
 
     private void converse() throws IOException, InterruptedException {
-        if (connection.expectsProxyHeader()) readProxyHeader();
-        relayClient = settings.isRelayClient(clientAddress);
+        if (connection.expectsProxyHeader() && !readProxyHeader()) return;
+        relayClient = !clientUnknown && settings.isRelayClient(clientAddress);
         Optional<Reply> refused = connection.admit(clientAddress, relayClient);
         if (refused.isPresent()) {
             out.send(refused.get());
@@ -172,17 +192,34 @@ public final class SmtpSession {
         }
     }
 
-    private void readProxyHeader() throws IOException {
+    /**
+     * Reads the PROXY header and takes the client it names. A header that names none (v1
+     * {@code UNKNOWN}, v2 {@code LOCAL}) leaves the proxy's own address and its relay trust
+     * behind: the client is {@link #UNKNOWN_CLIENT}, never a relay client, or the connection is
+     * closed ({@code proxy_unknown: close}). False when the connection is to be closed.
+     */
+    private boolean readProxyHeader() throws IOException {
         connection.readTimeout(settings.limits().commandTimeout());
         var addresses = warden.smtp.proxy.ProxyHeader.read(in);
         if (addresses.isPresent()) {
             clientAddress = warden.mail.Cidr.unmap(addresses.get().client().getAddress());
             clientPort = addresses.get().client().getPort();
             localAddress = addresses.get().server().getAddress();
+            return true;
         }
+        if (connection.proxyUnknown() == warden.config.WardenConfig.ProxyUnknown.CLOSE) {
+            LOG.debug("PROXY header from {} names no client: closed (proxy_unknown: close)", clientAddress);
+            return false;
+        }
+        LOG.debug("PROXY header from {} names no client: served as {}", clientAddress, UNKNOWN_CLIENT.getHostAddress());
+        clientAddress = UNKNOWN_CLIENT;
+        clientPort = 0;
+        clientUnknown = true;
+        return true;
     }
 
     private Optional<ClientIdentity> lookupIdentity() {
+        if (clientUnknown) return Optional.of(new ClientIdentity(clientAddress, List.of(), Optional.empty(), false));
         if (clientAddress.isLoopbackAddress()) {
             // RFC 6761 6.3: loopback is "localhost" by definition; no DNS is asked.
             return Optional.of(new ClientIdentity(clientAddress, List.of("localhost"), Optional.of("localhost"), false));
@@ -206,9 +243,14 @@ public final class SmtpSession {
         }
     }
 
-    /** Reads the next command line, flushing replies first if the client is waiting for them. */
+    /**
+     * Reads the next command line, flushing replies first if the client is waiting for them, or
+     * if so many are waiting that reading on would only buffer more: then the session reads
+     * nothing until the client takes its replies (a write it does not take within
+     * {@code command_timeout} ends the session, see {@link WriteWatchdog}).
+     */
     private String nextLine() throws IOException, InterruptedException {
-        if (connection.flushEveryReply() || !in.hasPendingInput()) out.flush();
+        if (connection.flushEveryReply() || !in.hasPendingInput() || out.full()) out.flush();
         out.lock().lock();
         try {
             if (shutdownRequested) {
@@ -230,6 +272,7 @@ public final class SmtpSession {
     /** Handles one command line; false when the connection is to be closed. */
     private boolean dispatch(String line) throws IOException, InterruptedException {
         if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
+        if (line == SmtpInput.NOT_UTF8) return error(Replies.NOT_UTF8);
         Command c = Command.parse(line);
         if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
         return switch (c.verb()) {
@@ -267,7 +310,7 @@ public final class SmtpSession {
             enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
             return error(Replies.HELO_SYNTAX);
         }
-        String greeting = settings.hostname() + " Hello " + printable(name) + " "
+        String greeting = settings.hostname() + " Hello " + ClientText.ascii(name, 100) + " "
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
                 + "[" + clientAddress.getHostAddress() + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
@@ -302,8 +345,9 @@ public final class SmtpSession {
             String value = param.contains("=") ? param.substring(param.indexOf('=') + 1) : null;
             switch (key) {
                 case "SIZE" -> {
-                    if (value == null || !value.matches("\\d{1,18}")) return error(Replies.MAIL_SYNTAX);
-                    size = Long.parseLong(value);
+                    // RFC 1870: size-value ::= 1*20DIGIT; one beyond a long is simply too big (552 below).
+                    if (value == null || !value.matches("\\d{1,20}")) return error(Replies.MAIL_SYNTAX);
+                    size = new java.math.BigInteger(value).min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
                 }
                 case "BODY" -> {
                     if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
@@ -324,10 +368,12 @@ public final class SmtpSession {
         try {
             from = MailPath.parse(parsed.get().path(), smtputf8);
         } catch (MailPath.NonAsciiException e) {
-            return error(Replies.NON_ASCII_ADDRESS);
+            return refuse(Replies.NON_ASCII_ADDRESS, "MAIL " + parsed.get().path());
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_SENDER);
         }
+        // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
+        if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + size);
         }
@@ -351,7 +397,7 @@ public final class SmtpSession {
         try {
             to = MailPath.parse(parsed.get().path(), t.tx().smtputf8());
         } catch (MailPath.NonAsciiException e) {
-            return error(Replies.NON_ASCII_ADDRESS);
+            return refuse(Replies.NON_ASCII_ADDRESS, "RCPT " + parsed.get().path());
         } catch (IllegalArgumentException e) {
             return error(Replies.BAD_RECIPIENT);
         }
@@ -387,7 +433,7 @@ public final class SmtpSession {
         // The content goes to a data file as it is read; readData removes it if the client is lost.
         SmtpInput.DataResult data = in.readData(services.store().dataFiles().writer(settings.limits().messageSize()),
                 TEXT_LINE_MAX, settings.normalizeBareLineEndings());
-        if (data == null) return false;
+        if (data == null) return lostDuringData("connection closed");
         // Whatever happens from here on (refusal, delivery, failure), the data file goes.
         try (ReceivedMessage message = data.message()) {
             enter(new Greeted(t.helo()));
@@ -420,7 +466,7 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = helo.esmtp() ? "ESMTP" : "SMTP";
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
@@ -432,12 +478,10 @@ public final class SmtpSession {
             report = services.store().deliver(message);
         } catch (IOException | RuntimeException e) {
             LOG.error("delivery of {} failed", id, e);
-            log(id + " == delivery failed, client told to retry: " + e.getMessage());
+            log(id + " == delivery failed, client told to retry: " + warden.log.Cause.of(e));
             return reply(Replies.STORAGE_ERROR);
         }
-        log(id + " <= <" + t.tx().reversePath() + "> " + who() + " P=" + protocol.toLowerCase(Locale.ROOT)
-                + " S=" + content.size() + " for " + String.join(" ", t.tx().recipientList())
-                + " (" + report.copies().size() + " copies)");
+        logArrival(id, t.tx(), protocol, content.size(), report.copies().size());
         return reply(Replies.queued(id));
     }
 
@@ -529,9 +573,16 @@ public final class SmtpSession {
         return true;
     }
 
-    /** A refusal worth a log line: counted toward the error limit. */
+    /**
+     * A refusal worth a log line. A permanent one counts toward the error limit; a 4xx does not:
+     * it is Warden's own "not now" (452 4.5.3 over {@code max_recipients}, which RFC 5321
+     * 4.5.3.1.10 tells the client to retry in a later transaction; a greylist or policy defer),
+     * not a mistake of the client's, and closing the session on it would lose the transaction
+     * on every retry.
+     */
     private boolean refuse(Reply reply, String what) {
         log("rejected " + what + ": " + reply);
+        if (reply.isTransient()) return reply(reply);
         return error(reply);
     }
 
@@ -542,30 +593,49 @@ public final class SmtpSession {
             case InTransaction t -> t.helo().name();
         };
         String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
-        return "H=" + name + "(" + printable(helo) + ") [" + clientAddress.getHostAddress() + "]";
+        return "H=" + name + "(" + ClientText.ascii(helo, 100) + ") [" + clientAddress.getHostAddress() + "]";
     }
 
+    /**
+     * A main-log line about this session: always {@code H=... [ip]} first (fail2ban and the like
+     * find the address there, whatever the event says), then the sender in a transaction. The
+     * event's client text (HELO, addresses, arguments) is escaped ({@link ClientText}).
+     */
     private void log(String event) {
-        String sender = state instanceof InTransaction t ? " F=<" + t.tx().reversePath() + ">" : "";
-        services.log().log(event.contains(" <= ") ? event : who() + sender + " " + event);
+        String sender = state instanceof InTransaction t ? " F=<" + ClientText.escape(t.tx().reversePath()) + ">" : "";
+        services.log().log(who() + sender + " " + ClientText.escape(event));
     }
 
-    /** Client text echoed in a reply or a log line: printable ASCII only, at most 100 characters. */
-    static String printable(String text) {
-        StringBuilder b = new StringBuilder(Math.min(text.length(), 100));
-        for (int i = 0; i < text.length() && b.length() < 100; i++) {
-            char c = text.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return b.toString();
+    /**
+     * The arrival line, in Exim's order:
+     * {@code <id> <= <sender> H=name (helo) [ip] P=esmtp S=<size> for <recipients> (<n> copies)}.
+     */
+    private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
+        services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
+                + " P=" + Trace.logName(protocol) + " S=" + size
+                + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
     }
 
     private void quietly(Reply reply) {
         try {
-            out.send(reply);
-        } catch (IOException ignored) {
-            // the client is gone; nothing to tell
+            if (!out.abandoned()) out.send(reply);
+        } catch (Throwable ignored) {
+            // the client is gone (or we are out of memory): nothing to tell
         }
+    }
+
+    // ---------------------------------------------------------------- lost sessions (main log)
+
+    /** The main log's line for a client gone in the middle of DATA: the message is abandoned, not delivered. */
+    private boolean lostDuringData(String how) {
+        log("lost during DATA: " + how + "; message abandoned");
+        return false;
+    }
+
+    /** The main log's line for a session the shutdown grace ran out on (with its client and sender). */
+    void noteCutAtShutdown(java.time.Duration grace) {
+        log("lost: cut at shutdown, " + grace.toSeconds() + "s shutdown_grace over"
+                + (phase == Phase.DATA ? " during DATA; message abandoned" : ""));
     }
 
     // ---------------------------------------------------------------- shutdown
@@ -573,25 +643,45 @@ public final class SmtpSession {
     /**
      * Asks the session to end for a graceful shutdown: an idle or tarpitted session is told 421
      * now; a session receiving DATA finishes its message first and is told 421 at its next command.
+     *
+     * <p>Returns at once: the 421 is written on a virtual thread of its own, because the client
+     * may not be reading and the write may block (the session's own write may hold the output lock
+     * for the same reason). {@link #forceClose()} at the end of the grace period ends either.
      */
     void shutdown() {
         shutdownRequested = true;
+        if (phase == Phase.IDLE && sayingGoodbye.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("smtp-goodbye-" + clientPort).start(this::sayGoodbye);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean sayingGoodbye = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** The 421 of {@link #shutdown()} to a session that is idle (decided under the output lock). */
+    private void sayGoodbye() {
         out.lock().lock();
         try {
-            if (phase == Phase.IDLE) {
-                out.reply(Replies.shuttingDown(settings.hostname()));
-                try {
-                    out.flush();
-                } catch (IOException ignored) {
-                    // already gone
-                }
-                connection.close();
-                Thread t = thread;
-                if (t != null) t.interrupt();
+            if (phase != Phase.IDLE) {
+                sayingGoodbye.set(false); // busy again: it sees shutdownRequested at its next command
+                return;
             }
+            out.reply(Replies.shuttingDown(settings.hostname()));
+            try {
+                out.flush();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            connection.close();
+            Thread t = thread;
+            if (t != null) t.interrupt();
         } finally {
             out.lock().unlock();
         }
+    }
+
+    /** The session's reply output (for the server's write deadline). */
+    SmtpOutput output() {
+        return out;
     }
 
     /** Ends the connection now, whatever the session is doing (after the grace period). */

@@ -124,7 +124,7 @@ class ConfigLoaderTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"512,512", "64K,65536", "10M,10485760", "1G,1073741824", "10MB,10485760"})
+    @CsvSource({"512,512", "64K,65536", "10M,10485760", "1G,1073741824", "10m,10485760"})
     void sizes(String text, long bytes) {
         assertThat(Units.size(text)).isEqualTo(bytes);
     }

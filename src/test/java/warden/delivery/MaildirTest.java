@@ -31,7 +31,7 @@ class MaildirTest {
 
         assertThat(first.getParent()).isEqualTo(dir.resolve("bob/Maildir/new"));
         assertThat(first.getFileName().toString())
-                .matches("1795522830\\.M123456P" + ProcessHandle.current().pid() + "Q\\d+\\.mx\\.warden\\.test,S=19");
+                .matches("1795522830\\.M123456P" + ProcessHandle.current().pid() + "R[0-9a-f]{16}Q\\d+\\.mx\\.warden\\.test,S=19");
         assertThat(Files.size(first)).isEqualTo(19);
         assertThat(second).isNotEqualTo(first);
         assertThat(Files.readString(second)).isEqualTo("Subject: two\n\nbody\n");

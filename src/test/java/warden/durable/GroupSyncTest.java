@@ -13,7 +13,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -82,5 +84,62 @@ class GroupSyncTest {
         assertThat(deep).isDirectory();
         Files.writeString(dir.resolve("file"), "x");
         assertThatThrownBy(() -> DurableDirectory.create(dir.resolve("file/sub"))).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * A leader whose fsync fails with an Error (here an OutOfMemoryError) still releases the callers
+     * of its batch, with the error, and the next caller starts afresh. Before the fix the Error
+     * skipped the release: syncing stayed true and every later caller waited forever.
+     */
+    @Test
+    void aLeaderFailingWithAnErrorReleasesItsBatchWithTheError() throws Exception {
+        CountDownLatch firstEntered = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        GroupSync sync = new GroupSync(dir, true, d -> {
+            switch (calls.incrementAndGet()) {
+                case 1 -> { // batch 1: held until batch 2 has gathered behind it
+                    firstEntered.countDown();
+                    try {
+                        releaseFirst.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                }
+                case 2 -> throw new OutOfMemoryError("injected"); // batch 2's leader
+                default -> { } // later batches succeed
+            }
+        });
+        // Not try-with-resources: closing the pool would wait for wedged callers and hang the test.
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            Future<?> first = pool.submit(() -> { sync.sync(); return null; });
+            assertThat(firstEntered.await(30, TimeUnit.SECONDS)).isTrue();
+            List<Future<?>> batch = new ArrayList<>();
+            for (int i = 0; i < 5; i++) batch.add(pool.submit(() -> { sync.sync(); return null; }));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sync.waiting() < 5 && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(sync.waiting()).isEqualTo(5);
+            releaseFirst.countDown();
+            first.get(30, TimeUnit.SECONDS);
+            int leaders = 0;
+            int released = 0;
+            for (Future<?> f : batch) {
+                Throwable cause = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                        () -> f.get(30, TimeUnit.SECONDS)).getCause();
+                if (cause instanceof OutOfMemoryError) {
+                    leaders++;
+                } else {
+                    assertThat(cause).isInstanceOf(IOException.class).hasCauseInstanceOf(OutOfMemoryError.class);
+                    released++;
+                }
+            }
+            assertThat(leaders).isEqualTo(1);
+            assertThat(released).isEqualTo(4);
+        } finally {
+            pool.shutdownNow();
+        }
+        sync.sync(); // not wedged: the next caller leads a batch of its own
+        assertThat(calls.get()).isEqualTo(3);
     }
 }

@@ -76,6 +76,23 @@ abstract class GreylistStoreContract {
         assertThat(store.entries()).containsKey("192.0.2.0/24 <> postmaster@example.net");
     }
 
+    /** RFC 5321 4.1.2: a quoted local part may hold spaces; such a sender is greylisted like any other. */
+    @Test
+    void aQuotedSenderWithASpaceIsGreylistedThenPasses() {
+        String sender = "\"John Smith\"@example.org";
+        GreylistResult first = greylist().check(CLIENT, sender, "\"dept office\"@example.net");
+        assertThat(first).isInstanceOf(GreylistResult.Grey.class);
+        assertThat(first.reply().orElseThrow().lines().getFirst())
+                .contains("from <\"john smith\"@example.org> to <\"dept office\"@example.net>");
+        assertThat(store.entries()).containsKey("192.0.2.0/24 \"john smith\"@example.org \"dept office\"@example.net");
+
+        clock.advance(Duration.ofSeconds(61));
+        GreylistResult retry = greylist().check(CLIENT, sender, "\"dept office\"@example.net");
+        assertThat(retry).isInstanceOfSatisfying(GreylistResult.Pass.class, p -> assertThat(p.promoted()).isTrue());
+        assertThat(admin().check(List.of("192.0.2.10", sender, "\"Dept Office\"@example.net")))
+                .isInstanceOf(GreylistResult.Pass.class);
+    }
+
     @Test
     void retryTooEarlyStaysGreyAndDoesNotResetTheFirstSighting() {
         Greylist g = greylist();

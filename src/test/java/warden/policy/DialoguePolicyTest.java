@@ -309,6 +309,27 @@ class DialoguePolicyTest {
         assertThat(code(dialogue(engine(settings), "198.18.0.9", "1.2.3.4", "bob@herzbube.ch").get(3))).isEqualTo(550);
     }
 
+    @Test
+    void localhostIsTheBogusNameDelayFromOutsideAndNothingFromLoopback() {
+        // user@localhost is a Maildir, so localhost is one of our mail domains; greeting with it is no forgery
+        OwnIdentity us = OwnIdentity.of("mail.herzbube.ch", Set.of("herzbube.ch", "localhost"), Set.of(ip("192.0.2.25")));
+        List<Decision> outside = dialogue(engine(PolicySettings.defaults(us)), "203.0.113.9", "localhost", "bob@herzbube.ch");
+        assertThat(code(outside.get(3))).isEqualTo(250);
+        assertThat(outside.get(1).findings()).filteredOn(f -> f.outcome() == Finding.Outcome.FAIL)
+                .extracting(Finding::check).contains("helo-bogus-name").doesNotContain("helo-our-domain");
+        assertThat(outside.get(1).delay()).as("the documented bogus-name delay, and only it").isEqualTo(D20);
+
+        PolicySession local = engine(PolicySettings.defaults(us)).open(ip("127.0.0.1"));
+        Snapshots s = Snapshots.client("127.0.0.1")
+                .identity(new warden.dns.ClientIdentity(ip("127.0.0.1"), List.of("localhost"), java.util.Optional.of("localhost"), false));
+        assertThat(local.decide(s.at(Stage.CONNECT)).delay()).isZero();
+        Decision helo = local.decide(s.helo("localhost").at(Stage.HELO));
+        assertThat(helo.delay()).isZero();
+        assertThat(helo.findings()).noneSatisfy(f -> assertThat(f.outcome()).isEqualTo(Finding.Outcome.FAIL));
+        local.decide(s.mail("fetchmail@herzbube.ch").at(Stage.MAIL));
+        assertThat(code(local.decide(s.rcpt("bob@herzbube.ch")))).isEqualTo(250);
+    }
+
     // --- postmaster
 
     @ParameterizedTest(name = "{0}")
@@ -326,19 +347,35 @@ class DialoguePolicyTest {
 
     // --- temporary failures
 
-    @Test
-    void aDnsFailureNeverBecomesAPermanentRejection() {
-        // helodnscheck's I and B: deny what does not resolve or verify; the name gives SERVFAIL
-        PolicySettings settings = PolicySettings.defaults(US).withHelodnscheck("IB")
+    @ParameterizedTest(name = "reject_at {0}")
+    @CsvSource({"RCPT", "HELO"})
+    void aDnsFailureIsCouldNotTellItNeverDefersDeniesOrDelays(RejectAt rejectAt) {
+        // helodnscheck's I and B: deny what does not resolve or verify; the names give SERVFAIL
+        PolicySettings settings = PolicySettings.defaults(US).withHelodnscheck("IBV").withRejectAt(rejectAt)
                 .withAction("client-no-ptr", Action.DENY).withAction("client-ptr-unconfirmed", Action.DROP);
         List<Decision> d = dialogue(engine(settings), "203.0.113.77", "broken.example.net", "bob@herzbube.ch");
-        Decision rcpt = d.get(3);
-        assertThat(rcpt.refusal()).hasValueSatisfying(r -> {
-            assertThat(r.code()).isEqualTo(451);
-            assertThat(r.status()).isEqualTo("4.4.3");
+        assertThat(d).allSatisfy(x -> {
+            assertThat(x.refusal()).as("a DNS failure is not a reason to refuse").isEmpty();
+            assertThat(x.delay()).as("no delay earned on a guess").isZero();
         });
-        assertThat(rcpt.disconnect()).isFalse();
-        assertThat(d).allSatisfy(x -> assertThat(x.delay()).as("no delay earned on a guess").isZero());
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("helo-unresolvable tempfail (log)"))
+                .anySatisfy(l -> assertThat(l).contains("client-no-ptr tempfail (log)"));
+    }
+
+    @Test
+    void aServfailForTheHeloNameIsNotDeferredAtEveryRcptByDefault() {
+        // helo-resolves-to-us (delay, then deny by default) used to turn this into 451 at every RCPT
+        PolicySession session = engine().open(ip("203.0.113.9"));
+        Snapshots s = Snapshots.client("203.0.113.9");
+        session.decide(s.at(Stage.CONNECT));
+        session.decide(s.helo("broken.example.net").at(Stage.HELO));
+        session.decide(s.mail("a@example.net").at(Stage.MAIL));
+        for (String rcpt : List.of("bob@herzbube.ch", "alice@herzbube.ch")) {
+            Decision d = session.decide(s.rcpt(rcpt));
+            assertThat(code(d)).as(rcpt).isEqualTo(250);
+            assertThat(d.delay()).isZero();
+        }
+        assertThat(log).anySatisfy(l -> assertThat(l).contains("helo-resolves-to-us tempfail"));
     }
 
     @Test
@@ -422,7 +459,7 @@ class DialoguePolicyTest {
             fetchmail or PHP Net_SMTP saying localhost (CBL) | 203.0.113.9 | localhost
             Perl CheckUser's localhost.localdomain (CBL)    | 203.0.113.9  | localhost.localdomain
             NATed client greeting with its private literal  | 203.0.113.9  | [10.0.0.5]
-            untagged IPv6 literal (docker-mailserver #537)  | 2001:db8::9  | [2001:db8::9]
+            leading zeros in a literal (Snum is 1*3DIGIT)   | 203.0.113.9  | [203.0.113.009]
             IPv6 literal with an upper-case tag (K-9 #478)  | 2001:db8::9  | [IPV6:2001:db8::9]
             underscore in a Windows host name               | 203.0.113.9  | abc_xyz.example.net
             trailing dot                                    | 203.0.113.9  | mail.example.net.
@@ -430,6 +467,8 @@ class DialoguePolicyTest {
             ESP pool greeting with another pool member      | 203.0.113.9  | mx0.slc.paypal.com
             no PTR at all                                   | 203.0.113.99 | mail.example.net
             """)
+    // An untagged IPv6 literal ([2001:db8::9], docker-mailserver #537) is no longer here: RFC 5321
+    // 4.1.3 has no such literal, and helo-syntax judges it as the peers' test suites do (issue 7).
     void legitimateButSloppySendersAreNeverRefused(String name, String client, String helo) {
         List<Decision> d = dialogue(engine(), client, helo, "bob@herzbube.ch");
         assertThat(d).allSatisfy(x -> assertThat(x.refusal()).isEmpty());

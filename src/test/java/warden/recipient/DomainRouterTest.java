@@ -87,10 +87,17 @@ class DomainRouterTest {
                 arguments("bare postmaster, RFC 5321 4.5.1", "Postmaster", false, List.of(postmaster)),
                 arguments("postmaster of a local domain", "postmaster@example.org", false, List.of(postmaster)),
                 arguments("postmaster of localhost", "PostMaster@localhost", false, List.of(postmaster)),
-                arguments("localhost", "user@localhost", false, List.of(new Mailbox("user"))),
-                arguments("localhost, upper case, trailing dot", "User@LOCALHOST.", false, List.of(new Mailbox("user"))),
-                arguments("our host name", "bob@MX.Warden.Test", false, List.of(new Mailbox("bob"))),
-                arguments("a configured local domain", "carol@example.org", false, List.of(new Mailbox("carol"))),
+                arguments("localhost, relay client", "user@localhost", true, List.of(new Mailbox("user"))),
+                arguments("localhost, upper case, trailing dot", "User@LOCALHOST.", true, List.of(new Mailbox("user"))),
+                arguments("our host name", "bob@MX.Warden.Test", true, List.of(new Mailbox("bob"))),
+                arguments("a configured local domain", "carol@example.org", true, List.of(new Mailbox("carol"))),
+                arguments("a mailbox a virtual-domain file names", "Patrick@localhost", false, List.of(patrick)),
+                arguments("a named mailbox at any local domain", "francesca@example.org", false, List.of(francesca)),
+                arguments("a mailbox nobody names, from outside", "user@localhost", false, "550 5.1.1"),
+                arguments("our host name, from outside", "bob@mx.warden.test", false, "550 5.1.1"),
+                arguments("a local domain, from outside", "carol@example.org", false, "550 5.1.1"),
+                arguments("KELVIN SIGN is not k", "\u212Aevin@localhost", true, "550 5.1.3"),
+                arguments("LONG S is not s", "po\u017Ftmaster@localhost", true, "550 5.1.3"),
                 arguments("relay allowed", "someone@elsewhere.net", true, List.of(new Remote("someone@elsewhere.net"))),
                 arguments("a chain of 9 aliases is within the limit", "d3x@deep.example", false, List.of(patrick)),
 
@@ -164,7 +171,7 @@ class DomainRouterTest {
     @Test
     void missingDirectoryMeansNoVirtualDomains() {
         DomainRouter r = new DomainRouter("mx.warden.test", dir.resolve("absent"), Set.of());
-        assertThat(r.verify("user@localhost", false)).isEqualTo(new RecipientVerdict.Accepted(List.of(new Mailbox("user"))));
+        assertThat(r.verify("user@localhost", true)).isEqualTo(new RecipientVerdict.Accepted(List.of(new Mailbox("user"))));
         assertThat(r.verify("patrick@herzbube.ch", false)).isInstanceOf(RecipientVerdict.Refused.class);
         assertThat(r.validate()).isEmpty();
     }

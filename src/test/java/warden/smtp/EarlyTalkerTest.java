@@ -54,7 +54,7 @@ class EarlyTalkerTest {
             assertThat(String.join(" ", reply)).contains("before");
             assertThat(d.closedByServer()).isTrue();
         }
-        assertThat(smtp.log()).contains("early talker");
+        assertThat(smtp.awaitLog("early talker")).contains("[127.0.0.1]");
     }
 
     @Test

@@ -56,7 +56,7 @@ class SmtpDialogueTest {
         assertThat(new String(store.bytes(0), StandardCharsets.UTF_8)).isEqualTo("Subject: hi\r\n\r\nhello\r\n.dot\r\n");
         assertThat(m.trace().heloName()).isEqualTo("client.example.org");
         assertThat(m.trace().protocol()).isEqualTo("ESMTP");
-        assertThat(smtp.log()).contains("<= <alice@example.org>").contains("bob@example.test carol@example.test");
+        assertThat(smtp.awaitLog("<= <alice@example.org>", "bob@example.test carol@example.test")).contains("P=esmtp");
     }
 
     @Test
@@ -120,7 +120,7 @@ class SmtpDialogueTest {
                     .send("RCPT TO:<nobody@elsewhere.test>").expect(550, "5.1.1")
                     .send("DATA").expect(554, "5.5.1 No valid recipients");
         }
-        assertThat(smtp.log()).contains("rejected RCPT <nobody@elsewhere.test>").contains("[127.0.0.1]")
+        assertThat(smtp.awaitLog("rejected RCPT <nobody@elsewhere.test>")).contains("[127.0.0.1]")
                 .contains("F=<a@example.org>").contains("(c.example.org)");
     }
 

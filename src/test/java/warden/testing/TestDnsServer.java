@@ -121,6 +121,8 @@ public final class TestDnsServer implements AutoCloseable {
     private final DatagramSocket udp;
     private final ServerSocket tcp;
     private final Map<Name, Node> zone = new ConcurrentHashMap<>();
+    /** Questions (owner name and type) that go unanswered, whatever the name's mode. */
+    private final Set<String> silentQuestions = ConcurrentHashMap.newKeySet();
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> tcpQueries = new ConcurrentHashMap<>();
     private final AtomicInteger totalQueries = new AtomicInteger();
@@ -267,10 +269,25 @@ public final class TestDnsServer implements AutoCloseable {
         return mode(name, Mode.TIMEOUT);
     }
 
+    /**
+     * Never answers questions of one {@code type} (a dnsjava {@code Type} constant) about
+     * {@code name}, while the others are answered from its data: an A query that times out while
+     * AAAA answers. Until {@link #answer(String)}.
+     */
+    public TestDnsServer timeout(String name, int type) {
+        silentQuestions.add(question(name(name), type));
+        return this;
+    }
+
     /** Answers {@code name} from its data again after {@link #servfail}, {@link #refuse} or {@link #timeout}. */
     public TestDnsServer answer(String name) {
         zone.computeIfPresent(name(name), (n, node) -> node.mode(Mode.ANSWER));
+        silentQuestions.removeIf(q -> q.startsWith(name(name) + " "));
         return this;
+    }
+
+    private static String question(Name name, int type) {
+        return name + " " + type;
     }
 
     /** Waits {@code delay} before answering each question about {@code name} (to make queries overlap). */
@@ -439,6 +456,7 @@ public final class TestDnsServer implements AutoCloseable {
                 return null;
             }
         }
+        if (silentQuestions.contains(question(question.getName(), question.getType()))) return null;
         if (!answer(question.getName(), question.getType(), response)) return null;
         return overTcp ? response.toWire() : response.toWire(UDP_LIMIT);
     }

@@ -38,6 +38,7 @@ public final class TestSmtp implements AutoCloseable {
     public final SmtpServer server;
     public final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private final MainLog log;
+    private static final java.util.concurrent.atomic.AtomicLong MARKERS = new java.util.concurrent.atomic.AtomicLong();
 
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak) throws IOException {
@@ -62,14 +63,22 @@ public final class TestSmtp implements AutoCloseable {
         return Dialogue.connect(address());
     }
 
-    /** The main log so far (waits briefly for the background writer). */
+    /**
+     * The main log with every line logged before this call: a marker line is logged and waited for
+     * (the writer keeps the order), so both {@code contains} and {@code doesNotContain} on the
+     * result are sound. Lines a session logs after the client saw its reply (a session ending)
+     * may come later: wait for those with {@link #awaitLog}.
+     */
     public String log() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return logBytes.toString();
+        String marker = "test-log-marker-" + MARKERS.incrementAndGet();
+        log.log(marker);
+        String text = LogWait.until(logBytes::toString, marker);
+        return text.replaceAll("(?m)^.*test-log-marker-\\d+\\R", "");
+    }
+
+    /** The main log once it contains every fragment (fails after {@link LogWait#DEADLINE}). */
+    public String awaitLog(String... fragments) {
+        return LogWait.until(logBytes::toString, fragments);
     }
 
     @Override

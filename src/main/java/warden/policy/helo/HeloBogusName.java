@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * {@code helo-bogus-name}: a default name of unconfigured software, not a name of this client:
  * {@code localhost}, {@code localhost.localdomain}, {@code localhost.<anything>},
- * {@code <anything>.localdomain}, {@code localdomain} and {@code smtp}.
+ * {@code <anything>.localdomain}, {@code <anything>.localhost} (RFC 6761 section 6.3),
+ * {@code localdomain} and {@code smtp}.
  *
  * <p>The names the CBL lists (seed 001). Legitimate but sloppy senders still use them (fetchmail,
  * sendemail, PHP Net_SMTP, Perl CheckUser, chatmail on submission), so the default only delays; a
@@ -34,7 +35,7 @@ public final class HeloBogusName implements Check {
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
         String n = h.name();
-        boolean bogus = NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain");
+        boolean bogus = NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain") || h.localhost();
         if (!bogus) return NOT_DEFAULT;
         if (s.clientAddress().isLoopbackAddress()) return pass("a loopback client may call itself " + h.shown());
         return fail("HELO " + h.shown() + " is a default name of unconfigured software, not this client's name");

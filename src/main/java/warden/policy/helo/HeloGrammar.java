@@ -33,23 +33,29 @@ final class HeloGrammar {
         return name;
     }
 
+    /**
+     * Parses a bracketed word by RFC 5321 section 4.1.3: {@code IPv4-address-literal},
+     * {@code "IPv6:" IPv6-addr} or a {@code General-address-literal}. An IPv6 address without its
+     * {@code IPv6:} tag is not one of them.
+     */
     static HeloName literal(String word) {
         if (!word.endsWith("]") || word.length() < 3) {
             return new HeloName.AddressLiteral(word, "", Optional.empty(), Optional.of("the literal is not closed by ]"));
         }
         String inside = word.substring(1, word.length() - 1);
-        if (dottedQuad(inside)) {
-            return new HeloName.AddressLiteral(word, "", numeric(inside), Optional.empty());
+        Optional<InetAddress> v4 = ipv4Literal(inside);
+        if (v4.isPresent()) {
+            return new HeloName.AddressLiteral(word, "", v4, Optional.empty());
         }
         int colon = inside.indexOf(':');
-        if (colon > 0 && inside.regionMatches(true, 0, "IPv6:", 0, 5)) {
-            Optional<InetAddress> v6 = numeric(inside.substring(5)).filter(a -> inside.substring(5).contains(":"));
+        if (colon >= 0 && inside.regionMatches(true, 0, "IPv6:", 0, 5)) {
+            Optional<InetAddress> v6 = ipv6Literal(inside.substring(5));
             return new HeloName.AddressLiteral(word, "ipv6", v6,
                     v6.isPresent() ? Optional.empty() : Optional.of("the IPv6 address is malformed"));
         }
-        Optional<InetAddress> untagged = numeric(inside).filter(a -> inside.contains(":"));
-        if (untagged.isPresent()) {
-            return new HeloName.AddressLiteral(word, "ipv6", untagged, Optional.empty());
+        if (numeric(inside).isPresent() && inside.indexOf(':') >= 0) {
+            return new HeloName.AddressLiteral(word, "", Optional.empty(),
+                    Optional.of("an IPv6 address needs the IPv6: tag, as in [IPv6:" + inside + "]"));
         }
         if (colon > 0 && GENERAL_TAG.matcher(inside.substring(0, colon)).matches()
                 && DCONTENT.matcher(inside.substring(colon + 1)).matches()) {
@@ -58,6 +64,112 @@ final class HeloGrammar {
         }
         return new HeloName.AddressLiteral(word, "", Optional.empty(),
                 Optional.of("it is neither [IPv4], [IPv6:address] nor [tag:content]"));
+    }
+
+    /**
+     * The address of an RFC 5321 {@code IPv4-address-literal}: {@code Snum 3("." Snum)}, where
+     * {@code Snum = 1*3DIGIT} with a value of at most 255, so leading zeros are allowed
+     * ({@code 192.0.2.001}) and mean nothing octal.
+     */
+    static Optional<InetAddress> ipv4Literal(String s) {
+        byte[] octets = new byte[4];
+        int i = 0;
+        for (int field = 0; field < 4; field++) {
+            if (field > 0) {
+                if (i == s.length() || s.charAt(i) != '.') return Optional.empty();
+                i++;
+            }
+            int start = i;
+            int value = 0;
+            while (i < s.length() && i - start < 4 && s.charAt(i) >= '0' && s.charAt(i) <= '9') value = value * 10 + (s.charAt(i++) - '0');
+            int digits = i - start;
+            if (digits == 0 || digits > 3 || value > 255) return Optional.empty();
+            octets[field] = (byte) value;
+        }
+        if (i != s.length()) return Optional.empty();
+        return Optional.of(address(octets));
+    }
+
+    /**
+     * The address of an RFC 5321 {@code IPv6-addr}, by its grammar and not by what a parser
+     * tolerates:
+     * <pre>
+     * IPv6-full   = IPv6-hex 7(":" IPv6-hex)
+     * IPv6-comp   = [IPv6-hex *5(":" IPv6-hex)] "::" [IPv6-hex *5(":" IPv6-hex)]
+     *               ; no more than 6 groups in addition to the "::"
+     * IPv6v4-full = IPv6-hex 5(":" IPv6-hex) ":" IPv4-address-literal
+     * IPv6v4-comp = [IPv6-hex *3(":" IPv6-hex)] "::" [IPv6-hex *3(":" IPv6-hex) ":"] IPv4-address-literal
+     *               ; no more than 4 groups in addition to the "::" and the IPv4 address
+     * IPv6-hex    = 1*4HEXDIG
+     * </pre>
+     * so {@code 1:2:3:4:5:6:7::} (seven groups and a {@code ::}) is not an address, though
+     * {@code InetAddress} reads it as one.
+     */
+    static Optional<InetAddress> ipv6Literal(String s) {
+        byte[] v4 = null;
+        String hex = s;
+        if (s.indexOf('.') >= 0) {
+            int last = s.lastIndexOf(':');
+            if (last < 0 || s.indexOf('.') < last) return Optional.empty();
+            Optional<InetAddress> tail = ipv4Literal(s.substring(last + 1));
+            if (tail.isEmpty()) return Optional.empty();
+            v4 = tail.get().getAddress();
+            // "...::192.0.2.1" keeps its "::"; "...:6:192.0.2.1" loses the separating colon
+            hex = last > 0 && s.charAt(last - 1) == ':' ? s.substring(0, last + 1) : s.substring(0, last);
+        }
+        int groupsWanted = v4 == null ? 8 : 6;
+        int[] left;
+        int[] right;
+        int gap = hex.indexOf("::");
+        if (gap < 0) {
+            left = groups(hex);
+            right = new int[0];
+            if (left == null || left.length != groupsWanted) return Optional.empty();
+        } else {
+            if (hex.indexOf("::", gap + 1) >= 0) return Optional.empty();
+            left = groups(hex.substring(0, gap));
+            right = groups(hex.substring(gap + 2));
+            if (left == null || right == null || left.length + right.length > groupsWanted - 2) return Optional.empty();
+        }
+        byte[] bytes = new byte[16];
+        for (int g = 0; g < left.length; g++) put(bytes, g, left[g]);
+        for (int g = 0; g < right.length; g++) put(bytes, groupsWanted - right.length + g, right[g]);
+        if (v4 != null) System.arraycopy(v4, 0, bytes, 12, 4);
+        return Optional.of(address(bytes));
+    }
+
+    /** The {@code IPv6-hex} groups of {@code text} separated by single colons; empty text has none; null if malformed. */
+    private static int[] groups(String text) {
+        if (text.isEmpty()) return new int[0];
+        String[] parts = text.split(":", -1);
+        int[] values = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i];
+            if (p.isEmpty() || p.length() > 4) return null;
+            int v = 0;
+            for (int j = 0; j < p.length(); j++) {
+                char c = p.charAt(j);
+                int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+                if (d < 0) return null; // HEXDIG is ASCII only (Character.digit would take other scripts' digits)
+                v = v * 16 + d;
+            }
+            values[i] = v;
+        }
+        return values;
+    }
+
+    private static void put(byte[] bytes, int group, int value) {
+        bytes[2 * group] = (byte) (value >> 8);
+        bytes[2 * group + 1] = (byte) value;
+    }
+
+    private static InetAddress address(byte[] bytes) {
+        try {
+            // Raw octets: no name lookup. An IPv4-mapped IPv6 address comes back as the IPv4 address.
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("an address of " + bytes.length + " octets", e);
+        }
     }
 
     /** The address written in {@code text}, without any DNS: only dotted quads and IPv6 text qualify. */

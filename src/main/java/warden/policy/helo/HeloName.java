@@ -23,10 +23,14 @@ import java.util.Optional;
  * literals, {@code General-address-literal}), section 4.5.3.1.2 (255 octets); RFC 1035 section 2.3.4
  * (63 octets a label).
  *
+ * <p>Address literals follow RFC 5321 section 4.1.3 to the letter ({@link HeloGrammar#literal}):
+ * {@code [192.0.2.001]} is valid (an {@code Snum} is 1 to 3 digits), while {@code [2001:db8::1]}
+ * (no {@code IPv6:} tag), {@code [::]} and {@code [IPv6:1:2:3:4:5:6:7::]} (seven groups and a
+ * {@code ::}) are not.
+ *
  * <h2>Leniency</h2>
- * An untagged bracketed IPv6 address ({@code [2001:db8::1]}) is read as an IPv6 literal and the
- * underscore is accepted in labels: both are RFC-invalid but sent by real clients (Postfix's
- * rejections of them are a recurring complaint). Neither is a forgery.
+ * The underscore is accepted in labels: RFC-invalid but sent by real Windows clients (Postfix's
+ * rejections of it are a recurring complaint), and no forgery.
  */
 public sealed interface HeloName {
 
@@ -55,6 +59,15 @@ public sealed interface HeloName {
         /** Whether the name has more than one label (a trailing dot does not count). */
         public boolean qualified() {
             return name.indexOf('.') > 0 && name.indexOf('.') < name.length() - 1;
+        }
+
+        /**
+         * Whether the name is {@code localhost} or a name under it: every host's name for itself
+         * (RFC 6761 section 6.3), so never a claim to be us, even where {@code localhost} is one of
+         * our mail domains; {@code helo-bogus-name} judges it.
+         */
+        public boolean localhost() {
+            return name.equals("localhost") || name.endsWith(".localhost");
         }
 
         /** Whether the name is worth a DNS question: valid syntax and more than one label. */

@@ -11,7 +11,8 @@ import warden.policy.Stage;
  * <p>The seed 004 author delays these. It is the largest source of false positives among the
  * peers (desktop mail clients on submission: Mailu #115, Mail-Toaster-6 #202), which is why the
  * default only delays and authenticated clients are exempt. Address literals are not names and
- * pass (rspamd scores an {@code [IPv6:...]} literal as dotless, a bug).
+ * pass (rspamd scores an {@code [IPv6:...]} literal as dotless, a bug). {@code localhost} is left to
+ * {@code helo-bogus-name}, which knows a loopback client may call itself so (RFC 6761 section 6.3).
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.1.1: the argument is the client's fully-qualified domain name.
@@ -23,6 +24,7 @@ public final class HeloNotFqdn implements Check {
     // The findings that need no words of the client's: made once, not at every verdict.
     private static final Finding NOT_A_HOST_NAME = new Finding(NAME, Finding.Outcome.SKIP, "not a host name");
     private static final Finding QUALIFIED = new Finding(NAME, Finding.Outcome.PASS, "fully qualified");
+    private static final Finding LOCALHOST = new Finding(NAME, Finding.Outcome.SKIP, "localhost is every host's own name (judged by helo-bogus-name)");
 
     @Override public String name() { return NAME; }
 
@@ -31,6 +33,7 @@ public final class HeloNotFqdn implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
+        if (h.localhost()) return LOCALHOST;
         return h.qualified()
                 ? QUALIFIED
                 : fail("HELO " + h.shown() + " is not a fully-qualified domain name");

@@ -1,6 +1,6 @@
 package warden.policy.helo;
 
-import warden.dns.DnsAnswer;
+import warden.dns.HostAddresses;
 import warden.dns.Resolver;
 import warden.policy.Check;
 import warden.policy.Finding;
@@ -38,12 +38,13 @@ public record HeloResolvesToUs(Resolver resolver, OwnIdentity us) implements Che
         if (!(HeloName.of(s) instanceof HeloName.Hostname h) || !h.lookupWorthy()) {
             return NOT_FQDN;
         }
-        DnsAnswer<InetAddress> forward = resolver.addresses(h.name());
-        if (forward instanceof DnsAnswer.TempFail<InetAddress> t) {
-            return tempFail("DNS could not tell now where HELO " + h.shown() + " points: " + t.reason());
-        }
-        List<InetAddress> addresses = forward.valuesOrEmpty();
+        HostAddresses forward = resolver.hostAddresses(h.name());
+        List<InetAddress> addresses = forward.values();
         if (addresses.contains(s.clientAddress())) return CLIENTS_ADDRESS;
+        if (!forward.complete()) {
+            // The unanswered half may hold the client's address (a sibling host): could not tell.
+            return tempFail("DNS could not tell now where HELO " + h.shown() + " points: " + forward.failure());
+        }
         for (InetAddress a : addresses) {
             if (!a.isLoopbackAddress() && us.isOurAddress(a, s.localAddress())) {
                 return fail("HELO " + h.shown() + " resolves to our own address " + a.getHostAddress()

@@ -17,7 +17,7 @@ import warden.policy.Stage;
  * RFC 5321 sections 4.1.1.1, 4.1.2 and 4.1.3.
  *
  * <h2>Not done</h2>
- * The underscore and the untagged bracketed IPv6 address are accepted (see {@link HeloName}).
+ * The underscore is accepted (see {@link HeloName}).
  */
 public final class HeloSyntax implements Check {
 

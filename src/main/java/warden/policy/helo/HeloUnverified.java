@@ -2,6 +2,7 @@ package warden.policy.helo;
 
 import warden.dns.ClientIdentity;
 import warden.dns.DnsAnswer;
+import warden.dns.HostAddresses;
 import warden.dns.Resolver;
 import warden.policy.Check;
 import warden.policy.Finding;
@@ -25,7 +26,8 @@ import java.util.List;
  * </ol>
  *
  * <p>Fails when neither step verifies, including when the name has no address. A temporary DNS
- * failure on the way, with nothing verified, is TEMPFAIL.
+ * failure on the way, with nothing verified, is TEMPFAIL; so is half an answer (A timed out while
+ * AAAA answered, or the reverse), which may lack the client's address.
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.4: the server MAY verify the HELO but MUST NOT refuse mail solely because
@@ -55,9 +57,10 @@ public record HeloUnverified(Resolver resolver) implements Check {
         if (ptr.stream().anyMatch(n -> n.equalsIgnoreCase(h.name()))) {
             return REVERSE_NAME;
         }
-        DnsAnswer<InetAddress> forward = resolver.addresses(h.name());
-        boolean tempFail = forward.isTempFail();
-        List<InetAddress> addresses = forward.valuesOrEmpty();
+        HostAddresses forward = resolver.hostAddresses(h.name());
+        // Half an answer (A timed out, AAAA answered) may lack the very address that verifies.
+        boolean tempFail = !forward.complete();
+        List<InetAddress> addresses = forward.values();
         if (addresses.contains(s.clientAddress())) return CLIENTS_ADDRESS;
         for (InetAddress a : addresses.subList(0, Math.min(addresses.size(), MAX_ADDRESSES))) {
             DnsAnswer<String> back = resolver.ptr(a);

@@ -17,6 +17,8 @@ import warden.policy.Stage;
 import warden.testing.TestClock;
 import warden.testing.TestDnsServer;
 
+import org.xbill.DNS.Type;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -52,7 +54,13 @@ class HeloDnsChecksTest {
            // a name pointing at our NAT address 192.0.2.25, and one at a lookalike address
            .a("relay.herzbube.ch", "192.0.2.25")
            .a("eleven.example.net", "192.0.2.250")
-           .a("spoof.example.net", "198.18.0.1");
+           .a("spoof.example.net", "198.18.0.1")
+           // A times out while AAAA answers: half an answer, not "no such address"
+           .a("half.example.net", "203.0.113.9").aaaa("half.example.net", "2001:db8::50")
+           .timeout("half.example.net", Type.A)
+           // AAAA times out while A answers with our NAT address
+           .a("half-ours.example.net", "192.0.2.25").aaaa("half-ours.example.net", "2001:db8::40")
+           .timeout("half-ours.example.net", Type.AAAA);
     }
 
     @AfterAll
@@ -76,6 +84,7 @@ class HeloDnsChecksTest {
             random name from seed 003's log              | yq3h9cdkgs.example        | FAIL
             Microsoft bigfish (fail2ban #125)            | TX2EHSNDR001.bigfish.com  | FAIL
             SERVFAIL is never FAIL                       | broken.example.net        | TEMPFAIL
+            A timed out, AAAA answered: it has an address | half.example.net         | PASS
             single label is not looked up                | yq3H9cDKgS                | SKIP
             literal is not looked up                     | [203.0.113.9]             | SKIP
             """)
@@ -93,6 +102,7 @@ class HeloDnsChecksTest {
             does not resolve at all                            | yq3h9cdkgs.example    | 203.0.113.9   | FAIL
             IPv4-only helodnscheck would fail any IPv6 client  | v6.example.net        | 2001:db8::9   | PASS
             SERVFAIL is never FAIL                             | broken.example.net    | 203.0.113.9   | TEMPFAIL
+            A timed out, AAAA answered: could not tell         | half.example.net      | 203.0.113.9   | TEMPFAIL
             single label is helo-not-fqdn's                    | DESKTOP3507CDS        | 203.0.113.9   | SKIP
             """)
     void heloUnverified(String name, String helo, String client, Outcome expected) {
@@ -115,6 +125,7 @@ class HeloDnsChecksTest {
             O365 name on 127.0.0.1 while we listen on loopback (debops #2058) | outbound.o365.example.com | 203.0.113.40 | 127.0.0.1 | PASS
             an ordinary sender                                | mail.example.net           | 203.0.113.9  | 198.51.100.25 | PASS
             SERVFAIL is never FAIL                            | broken.example.net         | 203.0.113.40 | 198.51.100.25 | TEMPFAIL
+            A is ours, AAAA timed out (may be the client's)   | half-ours.example.net      | 2001:db8::40 | 198.51.100.25 | TEMPFAIL
             """)
     void heloResolvesToUs(String name, String helo, String client, String local, Outcome expected) {
         assertThat(run(new HeloResolvesToUs(resolver, HeloForgeryChecksTest.US), helo, client, local)).isEqualTo(expected);

@@ -19,6 +19,10 @@ class HeloForgeryChecksTest {
     static final OwnIdentity US = OwnIdentity.of("mail.herzbube.ch", Set.of("herzbube.ch", "Example.ORG"),
             Set.of(Snapshots.ip("192.0.2.25"), Snapshots.ip("2001:db8:25::25")));
 
+    /** As the server sees itself: {@code localhost} is one of its mail domains ({@code user@localhost} is a Maildir). */
+    static final OwnIdentity US_AND_LOCALHOST = OwnIdentity.of("mail.herzbube.ch", Set.of("herzbube.ch", "localhost"),
+            Set.of(Snapshots.ip("192.0.2.25")));
+
     private static Outcome run(Check check, String helo, String client) {
         return check.check(Snapshots.client(client).helo(helo).at(Stage.HELO)).outcome();
     }
@@ -72,5 +76,29 @@ class HeloForgeryChecksTest {
             """)
     void heloOurSubdomain(String name, String helo, Outcome expected) {
         assertThat(run(new HeloOurSubdomain(US), helo, "203.0.113.9")).isEqualTo(expected);
+    }
+
+    /**
+     * {@code localhost} is every host's name for itself (RFC 6761 6.3), not a claim to be us: from a
+     * loopback client it is true, from anyone else it is {@code helo-bogus-name}'s default name.
+     */
+    @ParameterizedTest(name = "{0} {1} from {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            helo-our-domain    | localhost      | 192.0.2.7
+            helo-our-domain    | LOCALHOST.     | 192.0.2.7
+            helo-our-domain    | localhost      | 127.0.0.1
+            helo-our-subdomain | mx.localhost   | 192.0.2.7
+            helo-our-subdomain | localhost      | ::1
+            helo-our-hostname  | localhost      | 192.0.2.7
+            """)
+    void localhostIsNeverOneOfOurOwnNames(String check, String helo, String client) {
+        OwnIdentity us = new OwnIdentity(java.util.List.of("localhost", "mail.herzbube.ch"),
+                US_AND_LOCALHOST::isOurDomain, US_AND_LOCALHOST.addresses());
+        Check c = switch (check) {
+            case "helo-our-domain" -> new HeloOurDomain(us);
+            case "helo-our-subdomain" -> new HeloOurSubdomain(us);
+            default -> new HeloOurHostname(us);
+        };
+        assertThat(run(c, helo, client)).isEqualTo(Outcome.SKIP);
     }
 }

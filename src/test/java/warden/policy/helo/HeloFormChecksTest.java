@@ -37,7 +37,25 @@ class HeloFormChecksTest {
             long new TLD                                  | mail.example.international     | PASS
             IPv4 literal                                  | [192.0.2.1]                    | PASS
             IPv6 literal                                  | [IPv6:2001:db8::1]             | PASS
-            untagged IPv6 literal (real clients send it)  | [2001:db8::1]                  | PASS
+            leading zeros: Snum is 1*3DIGIT (RFC 5321)    | [192.0.2.001]                  | PASS
+            leading zeros in every octet                  | [010.000.002.001]              | PASS
+            four digits are not an Snum                   | [192.0.2.0001]                 | FAIL
+            IPv6 literal without the IPv6: tag            | [2001:db8::1]                  | FAIL
+            the unspecified address without the tag       | [::]                           | FAIL
+            the unspecified address, tagged (IPv6-comp)   | [IPv6:::]                      | PASS
+            IPv6-full, eight groups                       | [IPv6:1:2:3:4:5:6:7:8]         | PASS
+            nine groups                                   | [IPv6:1:2:3:4:5:6:7:8:9]       | FAIL
+            six groups around ::                          | [IPv6:1:2:3:4:5::6]            | PASS
+            seven groups and :: (at most 6 with ::)       | [IPv6:1:2:3:4:5:6:7::]         | FAIL
+            seven groups around ::                        | [IPv6:1:2:3:4:5:6::7]          | FAIL
+            two ::                                        | [IPv6:1::2::3]                 | FAIL
+            a group of five hex digits                    | [IPv6:12345::1]                | FAIL
+            IPv6v4-full                                   | [IPv6:1:2:3:4:5:6:192.0.2.1]   | PASS
+            IPv6v4-comp, IPv4-mapped                      | [IPv6:::ffff:192.0.2.1]        | PASS
+            IPv6v4-comp, four groups                      | [IPv6:1:2:3:4::192.0.2.1]      | PASS
+            IPv6v4-comp, five groups (at most 4)          | [IPv6:1:2:3:4:5::192.0.2.1]    | FAIL
+            IPv4 part before the end                      | [IPv6:192.0.2.1::1]            | FAIL
+            a single colon at the end                     | [IPv6:1:2:3:4:5:6:7:]          | FAIL
             literal with information after it (4.1.4)     | [192.0.2.1] my laptop          | PASS
             general address literal                       | [x400:c=gb;a=x]                | PASS
             empty label                                   | mail..example.com              | FAIL
@@ -88,7 +106,9 @@ class HeloFormChecksTest {
             NATed desktop greets with its private address  | [10.0.0.5]                | 192.0.2.7     | FAIL
             IPv6 literal is the client (Haraka fails this) | [IPv6:2001:db8::7]        | 2001:db8::7   | PASS
             IPv6 literal, upper-case tag, zeros written    | [IPV6:2001:DB8:0:0:0:0:0:7] | 2001:db8::7 | PASS
-            untagged IPv6 literal is the client            | [2001:db8::7]             | 2001:db8::7   | PASS
+            untagged IPv6 literal is helo-syntax's         | [2001:db8::7]             | 2001:db8::7   | SKIP
+            IPv4 literal with leading zeros is the client  | [192.0.2.007]             | 192.0.2.7     | PASS
+            IPv4-mapped literal with leading zeros         | [IPv6:::ffff:192.0.2.007] | 192.0.2.7     | PASS
             IPv4-mapped IPv6 literal of an IPv4 client     | [IPv6:::ffff:192.0.2.7]   | 192.0.2.7     | PASS
             prefix is not equality (Exim compares text)    | [192.0.2.70]              | 192.0.2.7     | FAIL
             IPv6 literal from another host                 | [IPv6:2001:db8::8]        | 2001:db8::7   | FAIL
@@ -103,7 +123,8 @@ class HeloFormChecksTest {
     @CsvSource(delimiter = '|', textBlock = """
             desktop MUA (Mail-Toaster-6 #202)        | DESKTOP3507CDS        | FAIL
             Windows node name (seed 001)             | smtp                  | FAIL
-            single label with trailing dot           | localhost.            | FAIL
+            single label with trailing dot           | desktop.              | FAIL
+            localhost is helo-bogus-name's           | localhost.            | SKIP
             FQDN                                     | mail.example.com      | PASS
             FQDN with trailing dot                   | mail.example.com.     | PASS
             IPv6 literal has no dot but is no name   | [IPv6:2001:db8::7]    | SKIP
@@ -131,6 +152,7 @@ class HeloFormChecksTest {
             localhost.domain (CBL)                   | localhost.domain        | 192.0.2.7  | FAIL
             smtp (CBL: Windows node name)            | smtp                    | 192.0.2.7  | FAIL
             something.localdomain                    | box.localdomain         | 192.0.2.7  | FAIL
+            a name under .localhost (RFC 6761 6.3)   | mx.localhost            | 192.0.2.7  | FAIL
             fetchmail on the same host               | localhost               | 127.0.0.1  | PASS
             IPv6 loopback client                     | localhost               | ::1        | PASS
             a real name containing localhost         | localhost-mx.example.com | 192.0.2.7 | PASS

@@ -1,0 +1,111 @@
+package warden.config;
+
+import warden.log.Cause;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The files and directories a configuration names, looked at before anything starts: {@code
+ * data_dir} can be written (or created), and the list files and directories the operator named
+ * exist and are what they should be. {@code warden config check} reports these problems and
+ * {@code warden serve} refuses to start on them, each with the key, what is wrong and the fix.
+ *
+ * <p>A mistyped {@code virtual_domains} is the dangerous case: its domains are then not ours, and
+ * their mail from relay clients would go to the spool for other sites, never to a mailbox. The
+ * built-in default ({@code <data_dir>/virtual}) may be missing: that means no virtual domains.
+ *
+ * <p>Contents (the lines of the list files) are checked by their owners
+ * ({@code DomainRouter.validate}, {@code BounceRecipients.validate}).
+ */
+public final class ConfiguredPaths {
+
+    private ConfiguredPaths() {}
+
+    /** Every problem with the paths of {@code c}, in key order; empty when all is well. */
+    public static List<ConfigProblem> check(WardenConfig c) {
+        Lines lines = Lines.of(c.source());
+        List<ConfigProblem> problems = new ArrayList<>();
+        dataDir(c.dataDir()).ifPresent(p -> problems.add(lines.problem("data_dir", p)));
+        if (!c.virtualDomains().equals(c.dataDir().resolve("virtual")) && !Files.exists(c.virtualDomains())) {
+            problems.add(lines.problem("virtual_domains", new Found(c.virtualDomains() + " does not exist, so none of the"
+                    + " domains meant to be there is ours: their mail would be refused, or kept in the spool for"
+                    + " other sites", "create the directory (one file per domain) or correct the path")));
+        }
+        c.policy().whitelistHosts().flatMap(f -> listFile(f, "no host would be whitelisted",
+                        "one IP, CIDR or *.example.com name per line"))
+                .ifPresent(p -> problems.add(lines.problem("whitelist_hosts", p)));
+        return problems;
+    }
+
+    /** What is wrong and the fix. */
+    public record Found(String message, String fix) {}
+
+    /** Whether {@code dir} is a directory Warden can write in, or can be created: found by trying, as root can write anywhere access(2) says. */
+    static Optional<Found> dataDir(Path dir) {
+        Path absolute = dir.toAbsolutePath();
+        String own = "create it for the user Warden runs as (install -d -o warden " + absolute + ") or set data_dir";
+        if (Files.exists(absolute)) {
+            if (!Files.isDirectory(absolute)) return Optional.of(new Found(absolute + " is not a directory", own));
+            return probe(absolute).map(why -> new Found(absolute + " is not writable: " + why,
+                    "give it to the user Warden runs as (chown -R warden " + absolute + ") or set data_dir"));
+        }
+        Path parent = absolute.getParent();
+        while (parent != null && !Files.exists(parent)) parent = parent.getParent();
+        if (parent == null) return Optional.of(new Found(absolute + " cannot be created: no existing parent", own));
+        Path base = parent;
+        if (!Files.isDirectory(base)) return Optional.of(new Found(absolute + " cannot be created: " + base + " is not a directory", own));
+        return probe(base).map(why -> new Found(absolute + " does not exist and cannot be created in " + base + ": " + why, own));
+    }
+
+    /** Creates and removes a directory in {@code dir}: the reason it failed, if it did. */
+    private static Optional<String> probe(Path dir) {
+        try {
+            Path made = Files.createTempDirectory(dir, ".warden-check-");
+            Files.delete(made);
+            return Optional.empty();
+        } catch (IOException | SecurityException e) {
+            String why = Cause.of(e);
+            int colon = why.lastIndexOf(": ");
+            return Optional.of(colon >= 0 ? why.substring(colon + 2) : why); // the reason, not the probe's name
+        }
+    }
+
+    /** A list file: exists, is a file, can be read. */
+    static Optional<Found> listFile(Path file, String withoutIt, String format) {
+        if (!Files.exists(file)) {
+            return Optional.of(new Found(file + " does not exist: " + withoutIt, "create it (" + format + ") or correct the path"));
+        }
+        if (!Files.isRegularFile(file)) return Optional.of(new Found(file + " is not a file", "point it at a file: " + format));
+        if (!Files.isReadable(file)) {
+            return Optional.of(new Found(file + " cannot be read: Permission denied", "let the user Warden runs as read it"));
+        }
+        return Optional.empty();
+    }
+
+    /** The lines of the top-level keys of the configuration file, for the problems' {@code file:line}. */
+    private record Lines(String file, Map<String, Integer> keys) {
+        static Lines of(String source) {
+            try {
+                Path p = Path.of(source);
+                if (Files.isRegularFile(p) && YamlReader.read(Files.readString(p, StandardCharsets.UTF_8), source)
+                        instanceof ConfigNode.Mapping m) {
+                    return new Lines(source, m.keyLines());
+                }
+            } catch (IOException | RuntimeException e) {
+                // no lines then: the problem still names the file and the key
+            }
+            return new Lines(source, Map.of());
+        }
+
+        ConfigProblem problem(String key, Found f) {
+            return new ConfigProblem(file, keys.getOrDefault(key, 0), key, f.message(), f.fix());
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package warden.recipient;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import warden.mail.AsciiCase;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@code local_users} file: the local mailbox names that clients outside {@code relay_networks}
+ * may send to at {@code localhost}, our host name and the {@code local_domains}, before their
+ * Maildir exists (Exim's {@code check_local_user}, without the passwd file).
+ *
+ * <pre>
+ * # /etc/warden/local-users
+ * patrick
+ * francesca     # comments after a name are allowed
+ * </pre>
+ *
+ * <p>One mailbox name per line, compared with ASCII case folding; {@code #} starts a comment;
+ * blank lines are ignored. A line that is not a valid mailbox name ({@link LocalPart#isMailboxName}
+ * after lowering ASCII: an address, two words, a path) is a {@link Problem} with the file and
+ * line, logged once per change of the file and left out. A name given twice is reported too.
+ *
+ * <p>Re-read on change, as {@link VirtualDomains}: at most once per {@code recheck} interval a
+ * lookup stats the file, and parses it again when its modification time, size or inode changed.
+ * A file that cannot be read keeps the last good list; a file that does not exist names nobody.
+ */
+public final class LocalUsers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalUsers.class);
+
+    private final Path file;
+    private final Clock clock;
+    private final Duration recheck;
+    private final ReentrantLock rereading = new ReentrantLock();
+    private volatile Snapshot snapshot;
+
+    private record Snapshot(FileTime modified, long size, Object key, Set<String> names, List<Problem> problems,
+                            Instant checkedAt) {
+        boolean same(BasicFileAttributes a) {
+            return modified != null && problems.stream().noneMatch(p -> p.line() == 0)
+                    && a.lastModifiedTime().equals(modified) && a.size() == size && Objects.equals(a.fileKey(), key);
+        }
+    }
+
+    /**
+     * @param file the file (need not exist)
+     * @param clock decides when to look at the file again
+     * @param recheck how long a look at the file is trusted (1 s is a good value)
+     */
+    public LocalUsers(Path file, Clock clock, Duration recheck) {
+        this.file = file;
+        this.clock = clock;
+        this.recheck = recheck;
+    }
+
+    /** The file this reads. */
+    public Path file() { return file; }
+
+    /** Whether the file names {@code user} (ASCII letters in any case). */
+    public boolean contains(String user) {
+        return current().names().contains(AsciiCase.lower(user));
+    }
+
+    /** Everything wrong with the file, after reading it now. A missing file is a problem here. */
+    public List<Problem> problems() {
+        rereading.lock();
+        try {
+            Snapshot s = reread(snapshot, clock.instant());
+            snapshot = s;
+            if (s.modified() == null && s.problems().isEmpty()) {
+                return List.of(new Problem(file.toString(), 0, "the local_users file does not exist",
+                        "create it with one mailbox name per line, or remove local_users"));
+            }
+            return s.problems();
+        } finally {
+            rereading.unlock();
+        }
+    }
+
+    private Snapshot current() {
+        Snapshot s = snapshot;
+        Instant now = clock.instant();
+        if (s != null && now.isBefore(s.checkedAt().plus(recheck))) return s;
+        if (s == null) {
+            rereading.lock();
+        } else if (!rereading.tryLock()) {
+            return s; // another thread is looking; the previous list is good for one more lookup
+        }
+        try {
+            s = snapshot;
+            if (s == null || !now.isBefore(s.checkedAt().plus(recheck))) {
+                s = reread(s, now);
+                snapshot = s;
+            }
+            return s;
+        } finally {
+            rereading.unlock();
+        }
+    }
+
+    private Snapshot reread(Snapshot old, Instant now) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return new Snapshot(null, -1, null, Set.of(), List.of(), now);
+        } catch (IOException e) {
+            return keep(old, now, "cannot be read: " + e.getMessage());
+        }
+        if (old != null && old.same(a)) {
+            return new Snapshot(old.modified(), old.size(), old.key(), old.names(), old.problems(), now);
+        }
+        if (!a.isRegularFile()) {
+            return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), Set.of(),
+                    List.of(new Problem(file.toString(), 0, "is not a regular file",
+                            "make local_users a file with one mailbox name per line")), now);
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            return keep(old, now, "is not valid UTF-8");
+        } catch (IOException e) {
+            return keep(old, now, "cannot be read: " + e.getMessage());
+        }
+        List<Problem> problems = new ArrayList<>();
+        Set<String> names = parse(file.toString(), lines, problems);
+        for (Problem p : problems) LOG.warn("local_users: {}; the line is skipped", p);
+        return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), names, List.copyOf(problems), now);
+    }
+
+    /** A file that cannot be read now: the last good list stays in use, and the problem is reported. */
+    private Snapshot keep(Snapshot old, Instant now, String message) {
+        Problem p = new Problem(file.toString(), 0, message, "make it a readable UTF-8 file (names are ASCII)");
+        LOG.warn("local_users: {}; keeping the previous list", p);
+        return new Snapshot(old == null ? null : old.modified(), -1, null, old == null ? Set.of() : old.names(),
+                List.of(p), now);
+    }
+
+    /** The names in {@code lines}, lower case; bad lines become problems naming {@code file}. */
+    static Set<String> parse(String file, List<String> lines, List<Problem> problems) {
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            String text = (hash < 0 ? line : line.substring(0, hash)).strip();
+            if (text.isEmpty()) continue;
+            String name = AsciiCase.lower(text);
+            if (!LocalPart.isMailboxName(name)) {
+                String why = text.contains("@") ? "is an address; write the mailbox name alone"
+                        : text.chars().anyMatch(Character::isWhitespace) ? "has more than one word; write one name per line"
+                        : "is not a mailbox name (ASCII letters and digits, then . _ + = -, at most 64)";
+                problems.add(new Problem(file, i + 1, "`" + text + "` " + why,
+                        "write one mailbox name per line, such as `patrick`"));
+                continue;
+            }
+            Integer first = names.putIfAbsent(name, i + 1);
+            if (first != null) {
+                problems.add(new Problem(file, i + 1, "`" + name + "` is already on line " + first,
+                        "remove this line"));
+            }
+        }
+        return Set.copyOf(names.keySet());
+    }
+}
