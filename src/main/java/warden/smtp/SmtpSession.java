@@ -593,7 +593,9 @@ public final class SmtpSession {
             case InTransaction t -> t.helo().name();
         };
         String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
-        return "H=" + name + "(" + ClientText.ascii(helo, 100) + ") [" + clientAddress.getHostAddress() + "]";
+        // A space in the HELO is escaped too: "EHLO a) [192.0.2.66] (b" would otherwise write a second,
+        // forged "(helo) [ip]" that fail2ban's exim filter (H=... (\S+) [ip]) takes for the client.
+        return "H=" + name + "(" + ClientText.ascii(helo, 100).replace(" ", "\\x20") + ") [" + clientAddress.getHostAddress() + "]";
     }
 
     /**
