@@ -2,12 +2,8 @@ package warden.smtp;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import warden.config.ConfigLoader;
-import warden.dns.DnsjavaResolver;
 import warden.mail.Reply;
 import warden.policy.Decision;
-import warden.policy.DialoguePolicy;
-import warden.policy.OwnIdentity;
 import warden.policy.PolicyEngine;
 import warden.policy.SessionSnapshot;
 import warden.policy.Stage;
@@ -17,11 +13,9 @@ import warden.testing.RecordingStore;
 import warden.testing.TestDnsServer;
 import warden.testing.TestSmtp;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,14 +39,9 @@ class RefusedGreetingTest {
     @Test
     void aHeloDeferredByThePolicyKeepsTheFollowingMailAt4xx() throws Exception {
         dns = TestDnsServer.start();
-        var config = ConfigLoader.parse("hostname: mx.warden.test\nrelay_networks: []\n"
-                + "policy: {reject_at: helo, max_delay: 0s}\n"
-                + "checks: {helo-not-fqdn: {action: defer}}\n", "t.yaml");
-        var resolver = new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(1), 0, 100, Clock.systemUTC());
         List<String> policyLog = new CopyOnWriteArrayList<>();
-        var policy = new DialoguePolicy(config.policy().settings(OwnIdentity.of("mx.warden.test", Set.of(), Set.of())),
-                resolver, policyLog::add);
-        smtp = new TestSmtp("relay_networks: []\n", policy, TestSmtp.EXAMPLE_TEST, new RecordingStore(), s -> s);
+        smtp = TestSmtp.withDialoguePolicy("relay_networks: []\npolicy: {reject_at: helo, max_delay: 0s}\n"
+                + "checks: {helo-not-fqdn: {action: defer}}\n", dns, policyLog::add);
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO client").expect(450, "4.7.1");
             // The defer is repeated (reject_at: helo), still a 4xx: before, the session forgot the
