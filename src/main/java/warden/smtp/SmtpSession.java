@@ -219,7 +219,7 @@ public final class SmtpSession {
     }
 
     private Optional<ClientIdentity> lookupIdentity() {
-        if (clientUnknown) return Optional.of(new ClientIdentity(clientAddress, List.of(), Optional.empty(), false));
+        if (clientUnknown) return Optional.of(ClientIdentity.unknown(clientAddress));
         if (clientAddress.isLoopbackAddress()) {
             // RFC 6761 6.3: loopback is "localhost" by definition; no DNS is asked.
             return Optional.of(new ClientIdentity(clientAddress, List.of("localhost"), Optional.of("localhost"), false));
