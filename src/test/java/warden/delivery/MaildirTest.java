@@ -2,6 +2,7 @@ package warden.delivery;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import warden.message.ReceivedMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -71,9 +72,9 @@ class MaildirTest {
 
     @Test
     void onlyCrlfPairsBecomeLf() {
-        assertThat(new String(Maildir.toLf("a\r\nb\rc\nd\r\r\n\r".getBytes(StandardCharsets.ISO_8859_1)),
-                StandardCharsets.ISO_8859_1)).isEqualTo("a\nb\rc\nd\r\n\r");
-        assertThat(Maildir.toLf(new byte[0])).isEmpty();
+        byte[] crlf = "a\r\nb\rc\nd\r\r\n\r".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(new String(ReceivedMessage.toLf(crlf, crlf.length), StandardCharsets.ISO_8859_1)).isEqualTo("a\nb\rc\nd\r\n\r");
+        assertThat(ReceivedMessage.toLf(new byte[0], 0)).isEmpty();
     }
 
     @Test
