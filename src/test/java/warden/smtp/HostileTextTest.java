@@ -156,7 +156,7 @@ class HostileTextTest {
                     .send("MAIL FROM:<a@example.org>").expect(250)
                     .send("RCPT TO:<nobody@elsewhere.example>").expect(550);
         }
-        String rejected = waitForLog("rejected RCPT").lines().filter(l -> l.contains("rejected RCPT")).findFirst().orElseThrow();
+        String rejected = smtp.awaitLine("rejected RCPT");
         assertThat(rejected).contains("H=localhost (a)\\x20[192.0.2.66]\\x20(b) [127.0.0.1] F=<a@example.org> rejected RCPT");
         // fail2ban's exim-common.conf host_info: the first "(helo) [ip]" after H= is the client
         java.util.regex.Matcher m = java.util.regex.Pattern
