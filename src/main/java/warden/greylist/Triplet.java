@@ -1,5 +1,7 @@
 package warden.greylist;
 
+import warden.mail.AsciiCase;
+
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Objects;
@@ -29,12 +31,22 @@ public record Triplet(NetworkKey network, String sender, String recipient) {
 
     public Triplet {
         Objects.requireNonNull(network, "network");
-        sender = bare(sender).toLowerCase(Locale.ROOT);
-        recipient = bare(recipient).toLowerCase(Locale.ROOT);
+        sender = folded(bare(sender));
+        recipient = folded(bare(recipient));
         if (sender.equals(NULL_SENDER)) sender = "";
         // No rule against spaces: a quoted local part may hold them (RFC 5321 4.1.2,
         // <"john smith"@example.org>), and refusing the triplet deferred such mail forever.
         if (recipient.isEmpty()) throw new IllegalArgumentException("a triplet needs a recipient");
+    }
+
+    /**
+     * An address in the case its key uses: the local part with ASCII letters folded only (a
+     * KELVIN SIGN is not a {@code k}, as the router sees it: {@link AsciiCase}), the domain lower-cased.
+     */
+    private static String folded(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? AsciiCase.lower(address)
+                : AsciiCase.lower(address.substring(0, at)) + address.substring(at).toLowerCase(Locale.ROOT);
     }
 
     /** The triplet of a client address, grouped by the given prefixes. */
