@@ -161,7 +161,8 @@ public final class LocalStore implements MessageStore {
                 List<String> rcpts = List.copyOf(c.recipients());
                 String head = headers.finalDelivery(message.envelope().reversePath(), rcpts, message.trace(),
                         message.extraHeaders());
-                staged.add(box.stage(ByteBuffer.wrap(Maildir.toLf(head.getBytes(StandardCharsets.UTF_8))),
+                // Our own header block: CRLF lines, each turned into LF as the message's are.
+                staged.add(box.stage(ByteBuffer.wrap(head.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8)),
                         message.content()));
                 copies.add(new DeliveryReport.Copy(join(rcpts), c.user(), staged.getLast().target().toString()));
             }

@@ -52,7 +52,8 @@ import java.util.regex.Pattern;
  * marker file; nested folders use dots ({@code Lists.warden}).
  *
  * <p>Line ends: files in a Maildir conventionally use LF (the local Unix convention every mail
- * reader expects), so {@link #toLf} turns each CRLF into LF; a lone CR or LF is kept as it is.
+ * reader expects), so each CRLF becomes LF as the message is streamed in
+ * ({@link ReceivedMessage#writeLfTo}); a lone CR or LF is kept as it is.
  *
  * <h2>Standards</h2>
  * maildir(5) and D. J. Bernstein's "Using maildir format"; the Maildir++ specification (Courier);
@@ -237,17 +238,5 @@ public final class Maildir {
         Instant now = clock.instant();
         return now.getEpochSecond() + ".M" + now.getNano() / 1000 + "P" + PID + "R" + RANDOM + "Q" + SEQUENCE.incrementAndGet()
                 + "." + host + ",S=" + size;
-    }
-
-    /** The message with every CRLF turned into LF; lone CR and LF bytes are kept. */
-    public static byte[] toLf(byte[] crlf) {
-        byte[] out = new byte[crlf.length];
-        int n = 0;
-        for (int i = 0; i < crlf.length; i++) {
-            byte b = crlf[i];
-            if (b == '\r' && i + 1 < crlf.length && crlf[i + 1] == '\n') continue;
-            out[n++] = b;
-        }
-        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 }

@@ -1,5 +1,8 @@
 package warden.delivery;
 
+import warden.durable.StagedFile;
+import warden.message.ReceivedMessage;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,10 +73,15 @@ class MaildirTest {
     }
 
     @Test
-    void onlyCrlfPairsBecomeLf() {
-        assertThat(new String(Maildir.toLf("a\r\nb\rc\nd\r\r\n\r".getBytes(StandardCharsets.ISO_8859_1)),
-                StandardCharsets.ISO_8859_1)).isEqualTo("a\nb\rc\nd\r\n\r");
-        assertThat(Maildir.toLf(new byte[0])).isEmpty();
+    void onlyCrlfPairsBecomeLf() throws IOException {
+        Maildir box = new Maildir(dir.resolve("Maildir"), "mx", clock);
+        for (String[] c : new String[][] {{"a\r\nb\rc\nd\r\r\n\r", "a\nb\rc\nd\r\n\r"}, {"", ""}}) {
+            StagedFile f = box.stage(buf("Head: x\n"),
+                    ReceivedMessage.of(c[0].getBytes(StandardCharsets.ISO_8859_1)));
+            f.commit();
+            assertThat(Files.readString(f.path(), StandardCharsets.ISO_8859_1)).isEqualTo("Head: x\n" + c[1]);
+            assertThat(f.path().getFileName().toString()).endsWith(",S=" + ("Head: x\n" + c[1]).length());
+        }
     }
 
     @Test
