@@ -47,6 +47,8 @@ import java.util.regex.Pattern;
  * <p>A received message is copied in from its data file ({@link ReceivedMessage#writeTo}, a
  * file-to-file {@code transferTo} the kernel does without the heap). It is a copy, not a link
  * or a rename of the data file: the spool file starts with its own envelope and trace header.
+ * {@link #read} reads the envelope back and gives the message as a {@link ReceivedMessage} over
+ * the rest of the file ({@link ReceivedMessage#stored}): nothing in the queue loads a body.
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.1.4 (the DATA content) and 6.1 (once accepted, a message must be delivered
