@@ -5,6 +5,7 @@ import warden.durable.GroupSync;
 import warden.durable.StagedFile;
 import warden.log.MainLog;
 import warden.message.DataFiles;
+import warden.message.ReceivedMessage;
 import warden.queue.Spool;
 import warden.recipient.LocalPart;
 import warden.recipient.Route;
@@ -161,9 +162,8 @@ public final class LocalStore implements MessageStore {
                 List<String> rcpts = List.copyOf(c.recipients());
                 String head = headers.finalDelivery(message.envelope().reversePath(), rcpts, message.trace(),
                         message.extraHeaders());
-                // Our own header block: CRLF lines, each turned into LF as the message's are.
-                staged.add(box.stage(ByteBuffer.wrap(head.replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8)),
-                        message.content()));
+                byte[] crlf = head.getBytes(StandardCharsets.UTF_8);
+                staged.add(box.stage(ByteBuffer.wrap(ReceivedMessage.toLf(crlf, crlf.length)), message.content()));
                 copies.add(new DeliveryReport.Copy(join(rcpts), c.user(), staged.getLast().target().toString()));
             }
             if (!remote.isEmpty()) {

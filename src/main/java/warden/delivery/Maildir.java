@@ -52,8 +52,8 @@ import java.util.regex.Pattern;
  * marker file; nested folders use dots ({@code Lists.warden}).
  *
  * <p>Line ends: files in a Maildir conventionally use LF (the local Unix convention every mail
- * reader expects), so each CRLF becomes LF as the message is streamed in
- * ({@link ReceivedMessage#writeLfTo}); a lone CR or LF is kept as it is.
+ * reader expects), so each CRLF is written as LF ({@link ReceivedMessage#writeLfTo}); a lone CR or LF is
+ * kept as it is.
  *
  * <h2>Standards</h2>
  * maildir(5) and D. J. Bernstein's "Using maildir format"; the Maildir++ specification (Courier);

@@ -291,8 +291,11 @@ public final class ReceivedMessage implements AutoCloseable {
         while (left > 0) left -= out.write(parts);
     }
 
-    /** The content with every CRLF turned into LF; lone CR and LF bytes are kept. */
-    static byte[] toLf(byte[] crlf, int length) {
+    /**
+     * The first {@code length} octets of {@code crlf} with every CRLF turned into LF; lone CR and
+     * LF bytes are kept. Also for the header block a Maildir copy starts with.
+     */
+    public static byte[] toLf(byte[] crlf, int length) {
         byte[] out = new byte[length];
         int n = 0;
         for (int i = 0; i < length; i++) {

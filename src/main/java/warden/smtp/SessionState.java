@@ -18,8 +18,18 @@ import java.util.Map;
  */
 public sealed interface SessionState permits SessionState.Fresh, SessionState.Greeted, SessionState.InTransaction {
 
-    /** Connected, no HELO/EHLO yet. */
-    record Fresh() implements SessionState {}
+    /**
+     * Connected, no greeting taken yet. {@code refused} is the last greeting the client sent that
+     * Warden refused (a policy defer or deny under {@code reject_at: helo}, a syntax error): RFC
+     * 5321 4.1.4 keeps the server "in the same state ... that it was in before the EHLO was
+     * received", so MAIL still needs a greeting that succeeds (503 5.5.1), but the client did
+     * greet, and the policy is told so: its MAIL is not {@code helo-missing}'s "MAIL without HELO",
+     * which would turn Warden's own 4xx into a 5xx. Postfix (with {@code smtpd_helo_required}) and
+     * Exim likewise keep no HELO name after refusing one.
+     */
+    record Fresh(java.util.Optional<Helo> refused) implements SessionState {
+        public Fresh() { this(java.util.Optional.empty()); }
+    }
 
     /** Greeted with {@code helo}; no transaction open. */
     record Greeted(Helo helo) implements SessionState {}

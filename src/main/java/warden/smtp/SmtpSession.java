@@ -219,7 +219,7 @@ public final class SmtpSession {
     }
 
     private Optional<ClientIdentity> lookupIdentity() {
-        if (clientUnknown) return Optional.of(new ClientIdentity(clientAddress, List.of(), Optional.empty(), false));
+        if (clientUnknown) return Optional.of(ClientIdentity.unknown(clientAddress));
         if (clientAddress.isLoopbackAddress()) {
             // RFC 6761 6.3: loopback is "localhost" by definition; no DNS is asked.
             return Optional.of(new ClientIdentity(clientAddress, List.of("localhost"), Optional.of("localhost"), false));
@@ -303,11 +303,11 @@ public final class SmtpSession {
         enter(new Greeted(helo));
         transactionHeaders.clear();
         if (!decide(Stage.HELO, Optional.empty(), Optional.empty(), verb + " " + name)) {
-            enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
+            enter(refused(previous, helo));
             return !closing;
         }
         if (name.isEmpty()) {
-            enter(previous instanceof InTransaction t ? new Greeted(t.helo()) : previous);
+            enter(refused(previous, helo));
             return error(Replies.HELO_SYNTAX);
         }
         String greeting = settings.hostname() + " Hello " + ClientText.ascii(name, 100) + " "
@@ -323,6 +323,19 @@ public final class SmtpSession {
                 "SMTPUTF8",
                 "HELP")));
         return true;
+    }
+
+    /**
+     * The state after refusing {@code tried}: the one before it (RFC 5321 4.1.4), the transaction
+     * it aborted aside, and a session with no greeting yet remembers that the client did try one
+     * (see {@link SessionState.Fresh}).
+     */
+    private static SessionState refused(SessionState previous, Helo tried) {
+        return switch (previous) {
+            case SessionState.Fresh f -> new SessionState.Fresh(Optional.of(tried));
+            case Greeted g -> g;
+            case InTransaction t -> new Greeted(t.helo());
+        };
     }
 
     // ---------------------------------------------------------------- MAIL
@@ -541,7 +554,7 @@ public final class SmtpSession {
 
     private SessionSnapshot snapshot(Stage stage, Optional<String> recipient, Optional<ReceivedMessage> message) {
         Optional<Helo> helo = switch (state) {
-            case SessionState.Fresh f -> Optional.empty();
+            case SessionState.Fresh f -> f.refused();
             case Greeted g -> Optional.of(g.helo());
             case InTransaction t -> Optional.of(t.helo());
         };

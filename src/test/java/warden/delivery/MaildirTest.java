@@ -73,7 +73,14 @@ class MaildirTest {
     }
 
     @Test
-    void onlyCrlfPairsBecomeLf() throws IOException {
+    void onlyCrlfPairsBecomeLf() {
+        byte[] crlf = "a\r\nb\rc\nd\r\r\n\r".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(new String(ReceivedMessage.toLf(crlf, crlf.length), StandardCharsets.ISO_8859_1)).isEqualTo("a\nb\rc\nd\r\n\r");
+        assertThat(ReceivedMessage.toLf(new byte[0], 0)).isEmpty();
+    }
+
+    @Test
+    void aStagedMessageHasOnlyItsCrlfPairsTurnedIntoLf() throws IOException {
         Maildir box = new Maildir(dir.resolve("Maildir"), "mx", clock);
         for (String[] c : new String[][] {{"a\r\nb\rc\nd\r\r\n\r", "a\nb\rc\nd\r\n\r"}, {"", ""}}) {
             StagedFile f = box.stage(buf("Head: x\n"),

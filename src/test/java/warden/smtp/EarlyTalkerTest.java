@@ -2,19 +2,11 @@ package warden.smtp;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import warden.config.ConfigLoader;
-import warden.dns.DnsjavaResolver;
-import warden.policy.DialoguePolicy;
-import warden.policy.OwnIdentity;
 import warden.testing.Dialogue;
-import warden.testing.RecordingStore;
 import warden.testing.TestDnsServer;
 import warden.testing.TestSmtp;
 
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,13 +27,9 @@ class EarlyTalkerTest {
 
     private void start(String rejectAt) throws Exception {
         dns = TestDnsServer.start();
-        var config = ConfigLoader.parse("hostname: mx.warden.test\nrelay_networks: []\n"
-                + "policy: {banner_delay: 1s, max_delay: 1s, reject_at: " + rejectAt + "}\n", "t.yaml");
-        var resolver = new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(1), 0, 100, Clock.systemUTC());
-        var policy = new DialoguePolicy(config.policy().settings(OwnIdentity.of("mx.warden.test", Set.of(), Set.of())),
-                resolver, line -> { });
-        smtp = new TestSmtp("relay_networks: []\n", policy, TestSmtp.EXAMPLE_TEST, new RecordingStore(),
-                s -> s.withBannerDelay(Duration.ofSeconds(1)));
+        // policy.banner_delay is the session's banner delay too (SmtpSettings.from)
+        smtp = TestSmtp.withDialoguePolicy("relay_networks: []\n"
+                + "policy: {banner_delay: 1s, max_delay: 1s, reject_at: " + rejectAt + "}\n", dns, line -> { });
     }
 
     @Test

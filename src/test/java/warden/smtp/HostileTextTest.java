@@ -52,7 +52,7 @@ class HostileTextTest {
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO evil\u0000\u001b[2J\u0007\u2028x").expect(550, "go away");
         }
-        String log = waitForLog("rejected EHLO");
+        String log = smtp.awaitLog("rejected EHLO");
         assertThat(log).contains("rejected EHLO evil\\x00\\x1b[2J\\x07\\u2028x: 550 5.7.1 go away");
         assertPrintable(smtp.logBytes);
     }
@@ -65,7 +65,7 @@ class HostileTextTest {
                     .send("MAIL FROM:<a\u0085b\u2028c\u202e@example.org> SMTPUTF8").expect(250)
                     .send("RCPT TO:<x@elsewhere.example>").expect(550);
         }
-        String log = waitForLog("rejected RCPT");
+        String log = smtp.awaitLog("rejected RCPT");
         assertThat(log).contains("F=<a\\x85b\\u2028c\\u202e@example.org>");
         assertPrintable(smtp.logBytes);
     }
@@ -139,7 +139,7 @@ class HostileTextTest {
                     .send("RCPT TO:<bob@example.test>").expect(250)
                     .send("DATA").expect(354).raw("Subject: x\r\n\r\nbody\r\n.\r\n").expect(250);
         }
-        String log = waitForLog(" P=esmtp ");
+        String log = smtp.awaitLog(" P=esmtp ");
         String tooBig = log.lines().filter(l -> l.contains("rejected MAIL")).findFirst().orElseThrow();
         assertThat(tooBig).matches("\\S+ \\S+ H=localhost \\(client\\.example\\.org\\) \\[127\\.0\\.0\\.1\\] rejected MAIL <\"x <= y\"@example\\.org> SIZE=999999999: 552 .*");
         String rejected = log.lines().filter(l -> l.contains("rejected RCPT")).findFirst().orElseThrow();
@@ -159,17 +159,6 @@ class HostileTextTest {
             else b.write((Integer) p);
         }
         return b.toByteArray();
-    }
-
-    /** The log once it contains {@code text}, waiting for the background writer up to 5 seconds. */
-    private String waitForLog(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!smtp.logBytes.toString(StandardCharsets.UTF_8).contains(text) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        String log = smtp.logBytes.toString(StandardCharsets.UTF_8);
-        assertThat(log).contains(text);
-        return log;
     }
 
     private static void assertPrintable(ByteArrayOutputStream log) {

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import warden.testing.Dialogue;
+import warden.testing.LogWait;
 import warden.testing.RecordingStore;
 import warden.testing.TestSmtp;
 
@@ -51,11 +52,13 @@ class PipeliningTest {
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO c.example.org").expect(250);
             d.raw("MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.test>\r\nNOOP\r\n");
-            Thread.sleep(200); // let every reply arrive
+            // All three replies are written before the server waits for more input: the client sends
+            // nothing more, so they arrive (a wait with a deadline, not a guess at how long it takes).
             InputStream in = d.socket().getInputStream();
-            int available = in.available();
-            // all three replies were written before the server waited for more input
-            assertThat(available).isGreaterThanOrEqualTo("250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n250 2.0.0 Ok\r\n".length());
+            int batch = "250 2.1.0 Sender ok\r\n250 2.1.5 Recipient ok\r\n250 2.0.0 Ok\r\n".length();
+            long deadline = System.nanoTime() + LogWait.DEADLINE.toNanos();
+            while (in.available() < batch && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(in.available()).isGreaterThanOrEqualTo(batch);
             d.expect(250).expect(250).expect(250);
         }
     }

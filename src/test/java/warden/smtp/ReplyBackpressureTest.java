@@ -110,7 +110,7 @@ class ReplyBackpressureTest {
         assertThat(session.output().abandoned()).isTrue();
         assertThat(session.output().highWater()).isLessThanOrEqualTo(BOUND);
         assertThat(flood.sent.get()).isGreaterThan(0);
-        await(() -> smtp.logBytes.toString().contains("lost: write timeout"), "the log line");
+        smtp.awaitLog("lost: write timeout");
         try (var d = smtp.dialogue()) {
             d.expect(220).send("QUIT").expect(221); // the server goes on
         }

@@ -9,7 +9,6 @@ import warden.testing.Dialogue;
 import warden.testing.RecordingStore;
 import warden.testing.TestSmtp;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,10 +38,7 @@ class SessionBoundaryTest {
             assertThat(d.closedByServer()).isTrue();
             assertThat(String.join("\n", d.lastReply())).doesNotContain("OutOfMemoryError");
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!smtp.logBytes.toString().contains("internal error: java.lang.OutOfMemoryError: injected")
-                && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(smtp.logBytes.toString()).contains("internal error: java.lang.OutOfMemoryError: injected");
+        smtp.awaitLog("internal error: java.lang.OutOfMemoryError: injected");
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO fine.example.org").expect(250).send("QUIT").expect(221);
         }

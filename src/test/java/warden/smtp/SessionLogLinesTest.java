@@ -33,26 +33,13 @@ class SessionLogLinesTest {
         if (smtp != null) smtp.close();
     }
 
-    /** Waits (up to 10 s) for a main-log line containing every part, and returns it. */
-    private String awaitLine(String... parts) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (true) {
-            var line = smtp.logBytes.toString().lines().filter(l -> java.util.Arrays.stream(parts).allMatch(l::contains)).findFirst();
-            if (line.isPresent()) return line.get();
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no main-log line with " + java.util.List.of(parts) + " in:\n" + smtp.logBytes);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     @Test
     void aClientLostDuringDataIsLoggedWithItsSender() throws Exception {
         smtp = new TestSmtp("", new RecordingStore());
         try (Dialogue d = smtp.dialogue()) {
             d.inTransaction("alice@example.org", "bob@example.test").send("DATA").expect(354).raw("Subject: half\r\n\r\nhal");
         } // closed in the middle of the message
-        assertThat(awaitLine("lost during DATA"))
+        assertThat(smtp.awaitLine("lost during DATA"))
                 .contains("[127.0.0.1] F=<alice@example.org> lost during DATA: connection closed; message abandoned");
     }
 
@@ -81,8 +68,8 @@ class SessionLogLinesTest {
                     .send("MAIL FROM:<alice@example.org>").expect(250)
                     .send("RCPT TO:<b\u00f6b@example.test>").expect(553, "5.6.7");
         }
-        assertThat(awaitLine("rejected MAIL")).contains("(client.example.org) [127.0.0.1]").contains(": 553 5.6.7 ");
-        assertThat(awaitLine("rejected RCPT")).contains("F=<alice@example.org>").contains(": 553 5.6.7 ");
+        assertThat(smtp.awaitLine("rejected MAIL")).contains("(client.example.org) [127.0.0.1]").contains(": 553 5.6.7 ");
+        assertThat(smtp.awaitLine("rejected RCPT")).contains("F=<alice@example.org>").contains(": 553 5.6.7 ");
     }
 
     @Test
@@ -97,7 +84,7 @@ class SessionLogLinesTest {
             d.inTransaction("alice@example.org", "bob@example.test").send("DATA").expect(354)
                     .raw("Subject: x\r\n\r\nx\r\n.\r\n").expect(451, "4.3.0");
         }
-        String line = awaitLine("delivery failed");
+        String line = smtp.awaitLine("delivery failed");
         assertThat(line).contains("client told to retry: " + dir.resolve("mail/bob"));
         assertThat(line).containsAnyOf(": Not a directory", ": File exists");
     }

@@ -1,6 +1,8 @@
 package warden.testing;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -20,13 +22,24 @@ public final class LogWait {
 
     /** Returns the text once it contains every fragment; fails with the text after {@link #DEADLINE}. */
     public static String until(Supplier<String> text, String... fragments) {
+        return poll(text, t -> containsAll(t, fragments) ? Optional.of(t) : Optional.empty(),
+                String.join(" and ", fragments));
+    }
+
+    /** Returns the first line that contains every fragment, once there is one; fails with the text after {@link #DEADLINE}. */
+    public static String line(Supplier<String> text, String... fragments) {
+        return poll(text, t -> t.lines().filter(l -> containsAll(l, fragments)).findFirst(),
+                "a line with " + String.join(" and ", fragments));
+    }
+
+    private static String poll(Supplier<String> text, Function<String, Optional<String>> found, String what) {
         long end = System.nanoTime() + DEADLINE.toNanos();
         while (true) {
             String t = text.get();
-            if (containsAll(t, fragments)) return t;
+            Optional<String> f = found.apply(t);
+            if (f.isPresent()) return f.get();
             if (System.nanoTime() > end) {
-                throw new AssertionError("the log did not get " + String.join(" and ", fragments) + " within "
-                        + DEADLINE.toSeconds() + "s; it has:\n" + t);
+                throw new AssertionError("the log did not get " + what + " within " + DEADLINE.toSeconds() + "s; it has:\n" + t);
             }
             try {
                 Thread.sleep(5);

@@ -2,9 +2,12 @@ package warden.testing;
 
 import warden.config.ConfigLoader;
 import warden.config.WardenConfig;
+import warden.dns.DnsjavaResolver;
 import warden.delivery.MessageStore;
 import warden.log.MainLog;
 import warden.mail.Reply;
+import warden.policy.DialoguePolicy;
+import warden.policy.OwnIdentity;
 import warden.policy.PolicyEngine;
 import warden.recipient.RecipientVerdict;
 import warden.recipient.RecipientVerifier;
@@ -19,8 +22,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -42,8 +48,7 @@ public final class TestSmtp implements AutoCloseable {
 
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak) throws IOException {
-        WardenConfig config = ConfigLoader.parse("hostname: mx.warden.test\n"
-                + (yaml.contains("listen:") ? "" : "listen: [\"127.0.0.1:0\"]\n") + yaml, "test.yaml");
+        WardenConfig config = config(yaml);
         log = MainLog.console(new PrintStream(logBytes, true));
         SessionServices services = new SessionServices(policy, recipients, store, Optional.empty(), log,
                 Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE);
@@ -53,6 +58,23 @@ public final class TestSmtp implements AutoCloseable {
 
     public TestSmtp(String yaml, MessageStore store) throws IOException {
         this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity());
+    }
+
+    /**
+     * A server with the real policy engine, as {@code yaml}'s {@code policy} and {@code checks}
+     * say, asking only {@code dns} (the test DNS server); the engine's lines go to {@code policyLog}.
+     */
+    public static TestSmtp withDialoguePolicy(String yaml, TestDnsServer dns, Consumer<String> policyLog) throws IOException {
+        WardenConfig config = config(yaml);
+        var resolver = new DnsjavaResolver(List.of(dns.address()), Duration.ofSeconds(1), 0, 100, Clock.systemUTC());
+        var policy = new DialoguePolicy(config.policy().settings(OwnIdentity.of(config.hostname(), Set.of(), Set.of())),
+                resolver, policyLog);
+        return new TestSmtp(yaml, policy, EXAMPLE_TEST, new RecordingStore(), UnaryOperator.identity());
+    }
+
+    private static WardenConfig config(String yaml) {
+        return ConfigLoader.parse("hostname: mx.warden.test\n"
+                + (yaml.contains("listen:") ? "" : "listen: [\"127.0.0.1:0\"]\n") + yaml, "test.yaml");
     }
 
     public InetSocketAddress address() {
@@ -79,6 +101,11 @@ public final class TestSmtp implements AutoCloseable {
     /** The main log once it contains every fragment (fails after {@link LogWait#DEADLINE}). */
     public String awaitLog(String... fragments) {
         return LogWait.until(logBytes::toString, fragments);
+    }
+
+    /** The first main-log line with every fragment, once there is one (fails after {@link LogWait#DEADLINE}). */
+    public String awaitLine(String... fragments) {
+        return LogWait.line(logBytes::toString, fragments);
     }
 
     @Override
