@@ -1,5 +1,6 @@
 package warden.policy;
 
+import warden.mail.ClientText;
 import warden.mail.Reply;
 
 import java.util.Optional;
@@ -56,23 +57,13 @@ public interface Check {
     /**
      * {@code text} as one printable ASCII line of at most 300 characters: a reason ends up in a
      * reply line, a log line and a header, where a CR or LF from a client or a resolver would
-     * inject lines of its own.
+     * inject lines of its own. Control and non-ASCII characters are escaped as everywhere else a
+     * client's text is shown ({@link ClientText#ascii}: {@code \x0b}, {@code \xe9},
+     * <code>&#92;u2028</code>), so a finding reads as the main log's own lines do; a longer text
+     * is cut and ends with {@code ...}.
      */
     static String oneLine(String text) {
-        if (text.length() <= 300 && printable(text)) return text; // the usual case: no copy
-        StringBuilder b = new StringBuilder(Math.min(text.length(), 300));
-        for (int i = 0; i < text.length() && b.length() < 300; i++) {
-            char c = text.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return b.toString();
-    }
-
-    private static boolean printable(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x20 || c >= 0x7f) return false;
-        }
-        return true;
+        String line = ClientText.ascii(text, 300);
+        return line.length() <= 300 ? line : ClientText.ascii(text, 297); // room for the "..."
     }
 }

@@ -4,6 +4,7 @@ import warden.dns.ClientIdentity;
 import warden.dns.Resolver;
 import warden.greylist.Greylist;
 import warden.greylist.GreylistResult;
+import warden.mail.AsciiCase;
 import warden.mail.Reply;
 import warden.policy.client.EarlyTalker;
 import warden.policy.content.MailLoop;
@@ -19,7 +20,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -530,7 +530,7 @@ public final class DialoguePolicy implements PolicyEngine {
             String sender = s.reversePath().orElse("");
             String recipient = stage == Stage.RCPT ? s.recipient().orElse("")
                     : String.join(",", s.recipients().stream().filter(r -> !isPostmaster(r))
-                            .map(r -> r.toLowerCase(Locale.ROOT)).sorted().toList());
+                            .map(AsciiCase::lower).sorted().toList());
             if (recipient.isEmpty()) {
                 return stage == Stage.DATA ? with(d, Finding.Outcome.SKIP, "postmaster is never greylisted", List.of()) : d;
             }
@@ -586,8 +586,9 @@ public final class DialoguePolicy implements PolicyEngine {
             String r = recipient.strip();
             if (r.startsWith("<") && r.endsWith(">")) r = r.substring(1, r.length() - 1);
             int at = r.lastIndexOf('@');
-            if (at < 0) return r.equalsIgnoreCase("postmaster");
-            return r.substring(0, at).equalsIgnoreCase("postmaster") && settings.us().isOurDomain(r.substring(at + 1));
+            // ASCII folding only: String.equalsIgnoreCase would take "po\u017Ftmaster" (long s) for postmaster.
+            if (at < 0) return AsciiCase.equalsIgnoreCase(r, "postmaster");
+            return AsciiCase.equalsIgnoreCase(r.substring(0, at), "postmaster") && settings.us().isOurDomain(r.substring(at + 1));
         }
     }
 

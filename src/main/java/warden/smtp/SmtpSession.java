@@ -200,7 +200,18 @@ public final class SmtpSession {
      */
     private boolean readProxyHeader() throws IOException {
         connection.readTimeout(settings.limits().commandTimeout());
-        var addresses = warden.smtp.proxy.ProxyHeader.read(in);
+        if (in.peek(1).length == 0) return false; // the proxy closed without a byte (a health check)
+        Optional<warden.smtp.proxy.ProxyHeader.Addresses> addresses;
+        try {
+            addresses = warden.smtp.proxy.ProxyHeader.read(in);
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            // Closed without a word, as the spec asks; but the administrator learns why (a proxy
+            // without send-proxy, a v1/v2 mismatch).
+            log("bad PROXY header from a trusted proxy, connection closed: " + e.getMessage());
+            return false;
+        }
         if (addresses.isPresent()) {
             clientAddress = warden.mail.Cidr.unmap(addresses.get().client().getAddress());
             clientPort = addresses.get().client().getPort();
@@ -608,7 +619,9 @@ public final class SmtpSession {
             case InTransaction t -> t.helo().name();
         };
         String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
-        return "H=" + name + "(" + ClientText.ascii(helo, 100) + ") [" + clientAddress.getHostAddress() + "]";
+        // A space in the HELO is escaped too: "EHLO a) [192.0.2.66] (b" would otherwise write a second,
+        // forged "(helo) [ip]" that fail2ban's exim filter (H=... (\S+) [ip]) takes for the client.
+        return "H=" + name + "(" + ClientText.ascii(helo, 100).replace(" ", "\\x20") + ") [" + clientAddress.getHostAddress() + "]";
     }
 
     /**

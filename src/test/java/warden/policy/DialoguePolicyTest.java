@@ -339,6 +339,8 @@ class DialoguePolicyTest {
             bare postmaster (RFC 5321 4.5.1)         | postmaster             | 250
             in angle brackets                        | <postmaster@herzbube.ch> | 250
             postmaster elsewhere is not ours         | postmaster@example.com | 550
+            a long s is not an s (no Unicode folding) | po\u017Ftmaster@herzbube.ch | 550
+            nor bare                                 | PO\u017FTMASTER      | 550
             an ordinary user of ours                 | bob@herzbube.ch        | 550
             """)
     void postmasterIsAlwaysAccepted(String name, String recipient, int expected) {

@@ -65,6 +65,22 @@ class PolicyLogLinesTest {
     }
 
     @Test
+    void aFindingAboutAClientsTextIsEscapedAsTheMainLogEscapesIt() {
+        // helo-syntax denies at once; the reason quotes the HELO with an ESC and a non-ASCII letter
+        PolicySettings settings = PolicySettings.defaults(US).withAction("helo-syntax", Action.DENY);
+        PolicySession p = new DialoguePolicy(settings, resolver, log::add).open(ip("203.0.113.9"));
+        Snapshots s = Snapshots.client("203.0.113.9").fcrdns("mail.example.net");
+        p.decide(s.at(Stage.CONNECT));
+        p.decide(s.helo("a\u001bb\u00e9.example").at(Stage.HELO));
+        p.decide(s.mail("a@example.net").at(Stage.MAIL));
+        Decision rcpt = p.decide(s.rcpt("bob@herzbube.ch"));
+        assertThat(log).anySatisfy(l -> assertThat(l).startsWith("policy [203.0.113.9] helo helo-syntax fail")
+                .contains("HELO \"a\\x1bb\\xe9.example\""));
+        assertThat(log).noneMatch(l -> l.contains("?"));
+        assertThat(rcpt.refusal()).hasValueSatisfying(r -> assertThat(r.toString()).contains("a\\x1bb\\xe9.example"));
+    }
+
+    @Test
     void noDelayLineWhenThereIsNoDelay() {
         PolicySession p = new DialoguePolicy(PolicySettings.defaults(US), resolver, log::add).open(ip("203.0.113.9"));
         Snapshots s = Snapshots.client("203.0.113.9").fcrdns("mail.example.net");

@@ -148,6 +148,23 @@ class HostileTextTest {
         assertThat(arrival).contains(" <= <\"x <= y\"@example.org> H=localhost (client.example.org) [127.0.0.1] P=esmtp");
     }
 
+    @Test
+    void aHeloCannotForgeTheClientAddressOfTheLogLine() throws Exception {
+        smtp = new TestSmtp("", store);
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO a) [192.0.2.66] (b").expect(250)
+                    .send("MAIL FROM:<a@example.org>").expect(250)
+                    .send("RCPT TO:<nobody@elsewhere.example>").expect(550);
+        }
+        String rejected = smtp.awaitLine("rejected RCPT");
+        assertThat(rejected).contains("H=localhost (a)\\x20[192.0.2.66]\\x20(b) [127.0.0.1] F=<a@example.org> rejected RCPT");
+        // fail2ban's exim-common.conf host_info: the first "(helo) [ip]" after H= is the client
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("H=([\\w.-]+ )?(?:\\(\\S+\\) )?\\[(?<addr>[^\\]]+)\\]").matcher(rejected);
+        assertThat(m.find()).isTrue();
+        assertThat(m.group("addr")).isEqualTo("127.0.0.1");
+    }
+
     private DomainRouter router() throws Exception {
         return new DomainRouter("mx.warden.test", Files.createDirectories(dir.resolve("virtual")), Set.of());
     }

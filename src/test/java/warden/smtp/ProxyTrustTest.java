@@ -141,6 +141,8 @@ class ProxyTrustTest {
             d.raw(header.replace("\\r", "\r").replace("\\n", "\n") + "EHLO c.example.org\r\n");
             assertThat(d.readReply()).isEmpty();
         }
+        // closed without a word to the client, but not without one to the administrator
+        assertThat(smtp.awaitLog("bad PROXY header")).containsPattern("H=\\(\\) \\[127\\.0\\.0\\.1\\] bad PROXY header from a trusted proxy, connection closed: \\S");
     }
 
     @ParameterizedTest(name = "accepted: {0}")

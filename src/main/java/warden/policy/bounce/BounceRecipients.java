@@ -1,5 +1,6 @@
 package warden.policy.bounce;
 
+import warden.mail.AsciiCase;
 import warden.recipient.Problem;
 
 import java.io.IOException;
@@ -111,7 +112,7 @@ public final class BounceRecipients {
      * such as {@code prvs=1234=patrick} is looked up by its first field, as Exim does).
      */
     public static String key(String localPart) {
-        String l = localPart.toLowerCase(Locale.ROOT);
+        String l = AsciiCase.lower(localPart); // ASCII only: a KELVIN SIGN is not a k
         int eq = l.indexOf('=');
         return eq < 0 ? l : l.substring(0, eq);
     }

@@ -1,5 +1,6 @@
 package warden.policy.content;
 
+import warden.mail.ClientText;
 import warden.message.HeaderBlock;
 
 import java.nio.charset.StandardCharsets;
@@ -104,14 +105,9 @@ public record HeaderFields(List<Field> fields, Optional<String> malformed) {
         return true;
     }
 
-    /** Client text in a reason: printable, at most 40 characters. */
+    /** Client text in a reason: printable ASCII (escaped as {@link ClientText#ascii} does), about 40 characters. */
     static String shorten(String text) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < text.length() && b.length() < 40; i++) {
-            char c = text.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return text.length() > 40 ? b + "..." : b.toString();
+        return ClientText.ascii(text, 40);
     }
 
 }

@@ -1,5 +1,6 @@
 package warden.policy.helo;
 
+import warden.mail.ClientText;
 import warden.policy.SessionSnapshot;
 
 import java.net.InetAddress;
@@ -135,16 +136,15 @@ public sealed interface HeloName {
         return quote(raw());
     }
 
-    /** {@code text} made safe for a reply, a log line or a header: printable ASCII, 80 characters, quoted. */
+    /**
+     * {@code text} made safe for a reply, a log line or a header: printable ASCII, 80 characters,
+     * quoted. Control and non-ASCII characters are escaped as the main log escapes a client's text
+     * ({@code \x1b}, {@code \xe9}: {@link ClientText#ascii}), a {@code "} as {@code \x22} so the
+     * quotes stay balanced.
+     */
     static String quote(String text) {
         if (text.length() <= 80 && safe(text)) return "\"" + text + "\""; // the usual case: one copy
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < text.length() && i < 80; i++) {
-            char c = text.charAt(i);
-            b.append(c >= 0x20 && c < 0x7f && c != '"' ? c : '?');
-        }
-        if (text.length() > 80) b.append("...");
-        return b.append('"').toString();
+        return "\"" + ClientText.ascii(text, 80).replace("\"", "\\x22") + "\"";
     }
 
     private static boolean safe(String text) {

@@ -48,6 +48,7 @@ class BogusBounceTest {
             ''                          | patrick@moser-naef.ch        | PASS
             ''                          | Patrick@Moser-Naef.CH        | PASS
             ''                          | info@moser-naef.ch           | FAIL
+            ''                          | patric\u212A@moser-naef.ch   | FAIL
             ''                          | postmaster@moser-naef.ch     | PASS
             ''                          | PostMaster@moser-naef.ch     | PASS
             ''                          | fm=tag@moser-naef.ch         | PASS
