@@ -7,6 +7,7 @@ import warden.durable.StagedFile;
 import warden.message.ReceivedMessage;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -46,6 +47,8 @@ import java.util.regex.Pattern;
  * <p>A received message is copied in from its data file ({@link ReceivedMessage#writeTo}, a
  * file-to-file {@code transferTo} the kernel does without the heap). It is a copy, not a link
  * or a rename of the data file: the spool file starts with its own envelope and trace header.
+ * {@link #read} reads the envelope back and gives the message as a {@link ReceivedMessage} over
+ * the rest of the file ({@link ReceivedMessage#stored}): nothing in the queue loads a body.
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.1.1.4 (the DATA content) and 6.1 (once accepted, a message must be delivered
@@ -57,6 +60,11 @@ public final class Spool {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final String MAGIC = "warden-spool 1";
+    /**
+     * The longest envelope {@link #read} looks at: far above what {@code max_recipients}
+     * addresses of at most 256 octets (RFC 5321 4.5.3.1.3) need.
+     */
+    static final int MAX_ENVELOPE = 4 * 1024 * 1024;
 
     private final Path directory;
     private final Clock clock;
@@ -82,31 +90,12 @@ public final class Spool {
     public Path incoming() { return directory.resolve("incoming"); }
 
     /**
-     * Writes and fsyncs the spool file under {@code tmp/}; commit and sync it as a {@link StagedFile}.
+     * Writes and fsyncs the spool file under {@code tmp/}: {@code head} (the Received block, CRLF
+     * line ends), then the message as received, copied from its data file without passing
+     * through the heap. Commit and sync it as a {@link StagedFile}.
      *
      * @param queueId the message's queue id, unique, letters, digits, {@code -} and {@code _}
-     * @param message the parts of the message, concatenated in order (CRLF line ends)
      * @throws IOException if it cannot be written, or the queue id is already in the spool
-     */
-    public StagedFile stage(String queueId, String reversePath, List<String> recipients, ByteBuffer... message)
-            throws IOException {
-        long size = 0;
-        for (ByteBuffer b : message) size += b.remaining();
-        return stage(queueId, reversePath, recipients, size, envelope -> {
-            ByteBuffer[] parts = new ByteBuffer[message.length + 1];
-            parts[0] = envelope;
-            for (int i = 0; i < message.length; i++) parts[i + 1] = message[i].duplicate();
-            return ch -> {
-                long left = 0;
-                for (ByteBuffer b : parts) left += b.remaining();
-                while (left > 0) left -= ch.write(parts);
-            };
-        });
-    }
-
-    /**
-     * As above for a received message: {@code head} (the Received block, CRLF line ends), then
-     * the message as received, copied from its data file without passing through the heap.
      */
     public StagedFile stage(String queueId, String reversePath, List<String> recipients, ByteBuffer head,
                             ReceivedMessage message) throws IOException {
@@ -139,15 +128,31 @@ public final class Spool {
         }
     }
 
-    /** Reads a spool file back. */
+    /**
+     * Reads a spool file back: its envelope, and the message as a {@link ReceivedMessage} over the
+     * rest of the file, so that nothing here reads the body (or more than the bounded header
+     * block) into the heap.
+     *
+     * @throws IOException if the file cannot be read or is corrupt (no envelope, an unknown line,
+     *         a {@code size} that is not the length of what follows: a truncated file)
+     */
     public static QueuedMessage read(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        byte[] head = new byte[Math.max(1, (int) Math.min(Files.size(file), MAX_ENVELOPE))];
+        int have = 0;
         int end = -1;
-        for (int i = 0; i + 1 < all.length; i++) {
-            if (all[i] == '\n' && all[i + 1] == '\n') { end = i; break; }
+        try (InputStream in = Files.newInputStream(file)) {
+            while (end < 0 && have < head.length) {
+                int n = in.read(head, have, head.length - have);
+                if (n < 0) break;
+                for (int i = Math.max(1, have); i < have + n; i++) {
+                    if (head[i] == '\n' && head[i - 1] == '\n') { end = i - 1; break; }
+                }
+                have += n;
+            }
         }
-        if (end < 0) throw corrupt(file, "no blank line after the envelope");
-        String[] lines = new String(all, 0, end, StandardCharsets.UTF_8).split("\n");
+        if (end < 0) throw corrupt(file, "no blank line after the envelope" + (have == MAX_ENVELOPE
+                ? " in its first " + MAX_ENVELOPE + " octets" : ""));
+        String[] lines = new String(head, 0, end, StandardCharsets.UTF_8).split("\n");
         if (!lines[0].equals(MAGIC)) throw corrupt(file, "does not start with '" + MAGIC + "'");
         String id = null, sender = null;
         Instant arrival = null;
@@ -171,11 +176,13 @@ public final class Spool {
         } catch (DateTimeParseException | NumberFormatException e) {
             throw corrupt(file, e.getMessage());
         }
-        byte[] message = java.util.Arrays.copyOfRange(all, end + 2, all.length);
-        if (id == null || arrival == null || sender == null || recipients.isEmpty() || size != message.length) {
+        long contentStart = end + 2;
+        if (id == null || arrival == null || sender == null || recipients.isEmpty() || size < 0
+                || Files.size(file) != contentStart + size) {
             throw corrupt(file, "incomplete envelope or truncated message");
         }
-        return new QueuedMessage(file, id, arrival, sender, recipients, message);
+        return new QueuedMessage(file, id, arrival, sender, recipients,
+                ReceivedMessage.stored(file, contentStart, size));
     }
 
     private void create() throws IOException {

@@ -363,6 +363,7 @@ public final class SmtpSession {
         if (parsed.isEmpty()) return error(Replies.MAIL_SYNTAX);
         boolean smtputf8 = false;
         long size = 0;
+        String sizeParam = null; // as the client wrote it, for the log
         for (String param : parsed.get().params()) {
             if (!helo.esmtp()) return error(Replies.UNKNOWN_PARAMETER);
             String key = param.contains("=") ? param.substring(0, param.indexOf('=')).toUpperCase(Locale.ROOT) : param.toUpperCase(Locale.ROOT);
@@ -372,6 +373,7 @@ public final class SmtpSession {
                     // RFC 1870: size-value ::= 1*20DIGIT; one beyond a long is simply too big (552 below).
                     if (value == null || !value.matches("\\d{1,20}")) return error(Replies.MAIL_SYNTAX);
                     size = new java.math.BigInteger(value).min(java.math.BigInteger.valueOf(Long.MAX_VALUE)).longValue();
+                    sizeParam = value;
                 }
                 case "BODY" -> {
                     if (value == null || !(value.equalsIgnoreCase("7BIT") || value.equalsIgnoreCase("8BITMIME"))) {
@@ -399,7 +401,7 @@ public final class SmtpSession {
         // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
         if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
         if (size > settings.limits().messageSize()) {
-            return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + size);
+            return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + sizeParam);
         }
         Transaction tx = new Transaction(from.address(), smtputf8, size);
         enter(new InTransaction(helo, tx));

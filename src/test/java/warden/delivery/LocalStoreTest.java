@@ -119,7 +119,7 @@ class LocalStoreTest {
             });
         }
         QueuedMessage q = Spool.read(dir.resolve("spool/incoming/id-big"));
-        assertThat(new String(q.message(), StandardCharsets.ISO_8859_1)).startsWith("Received: ")
+        assertThat(new String(q.content().open().readAllBytes(), StandardCharsets.ISO_8859_1)).startsWith("Received: ")
                 .endsWith("X-Warden: HELO ok\r\n" + content);
         inFile.discard();
         assertThat(files("receiving")).isEmpty();
@@ -163,7 +163,7 @@ class LocalStoreTest {
         assertThat(q.reversePath()).isEqualTo("alice@example.org");
         assertThat(q.recipients()).containsExactly("x@far.example", "y@far.example", "z@far.example");
         assertThat(q.arrival()).isEqualTo(CLOCK.instant());
-        String wire = new String(q.message(), StandardCharsets.UTF_8);
+        String wire = new String(q.content().open().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(wire).startsWith("Received: from mail.example.org (mail.example.org [192.0.2.1])\r\n")
                 .doesNotContain("Return-path").doesNotContain("for <").endsWith("X-Warden: HELO ok\r\n" + CONTENT);
         assertThat(files("spool/tmp")).isEmpty();

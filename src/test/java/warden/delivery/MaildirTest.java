@@ -1,8 +1,10 @@
 package warden.delivery;
 
+import warden.durable.StagedFile;
+import warden.message.ReceivedMessage;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import warden.message.ReceivedMessage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -75,6 +77,18 @@ class MaildirTest {
         byte[] crlf = "a\r\nb\rc\nd\r\r\n\r".getBytes(StandardCharsets.ISO_8859_1);
         assertThat(new String(ReceivedMessage.toLf(crlf, crlf.length), StandardCharsets.ISO_8859_1)).isEqualTo("a\nb\rc\nd\r\n\r");
         assertThat(ReceivedMessage.toLf(new byte[0], 0)).isEmpty();
+    }
+
+    @Test
+    void aStagedMessageHasOnlyItsCrlfPairsTurnedIntoLf() throws IOException {
+        Maildir box = new Maildir(dir.resolve("Maildir"), "mx", clock);
+        for (String[] c : new String[][] {{"a\r\nb\rc\nd\r\r\n\r", "a\nb\rc\nd\r\n\r"}, {"", ""}}) {
+            StagedFile f = box.stage(buf("Head: x\n"),
+                    ReceivedMessage.of(c[0].getBytes(StandardCharsets.ISO_8859_1)));
+            f.commit();
+            assertThat(Files.readString(f.path(), StandardCharsets.ISO_8859_1)).isEqualTo("Head: x\n" + c[1]);
+            assertThat(f.path().getFileName().toString()).endsWith(",S=" + ("Head: x\n" + c[1]).length());
+        }
     }
 
     @Test

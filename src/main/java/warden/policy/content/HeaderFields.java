@@ -1,6 +1,7 @@
 package warden.policy.content;
 
 import warden.mail.ClientText;
+import warden.message.HeaderBlock;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,9 +38,12 @@ public record HeaderFields(List<Field> fields, Optional<String> malformed) {
         fields = List.copyOf(fields);
     }
 
-    /** Reads the header section of {@code message} (CRLF lines, as received in DATA). */
-    public static HeaderFields read(byte[] message) {
-        String text = new String(message, StandardCharsets.ISO_8859_1);
+    /**
+     * Reads the header section of a received message from its bounded {@link HeaderBlock} (CRLF
+     * lines, as received in DATA): never from the whole message, whose body is not in the heap.
+     */
+    public static HeaderFields read(HeaderBlock header) {
+        String text = new String(header.bytes(), StandardCharsets.ISO_8859_1);
         List<Field> fields = new ArrayList<>();
         Optional<String> malformed = Optional.empty();
         String name = null;

@@ -33,7 +33,7 @@ public final class HeaderMissingDate implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (s.message().isEmpty()) return skip("no message");
-        HeaderFields h = HeaderFields.read(s.message().get().header().bytes());
+        HeaderFields h = HeaderFields.read(s.message().get().header());
         if (h.count("Date") == 0) return fail("the message has no Date: header (required by RFC 5322 3.6)");
         return pass("a Date: header is present");
     }

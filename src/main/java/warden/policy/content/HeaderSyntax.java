@@ -61,7 +61,7 @@ public final class HeaderSyntax implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (s.message().isEmpty()) return skip("no message");
-        HeaderFields h = HeaderFields.read(s.message().get().header().bytes());
+        HeaderFields h = HeaderFields.read(s.message().get().header());
         if (h.malformed().isPresent()) return fail(h.malformed().get());
         if (h.count("From") == 0) return fail("the message has no From: header (required by RFC 5322 3.6)");
         for (String single : SINGLETONS) {

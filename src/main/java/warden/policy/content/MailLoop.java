@@ -41,7 +41,7 @@ public record MailLoop(int limit) implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         if (s.message().isEmpty()) return skip("no message");
-        int hops = HeaderFields.read(s.message().get().header().bytes()).count("Received");
+        int hops = HeaderFields.read(s.message().get().header()).count("Received");
         if (hops > limit) return fail("too many hops: the message has " + hops + " Received: headers (at most " + limit + ")");
         return pass(hops + " Received: headers");
     }
