@@ -60,7 +60,7 @@ public record MailPath(String localPart, String domain) {
         if (!validLocal(local)) throw new IllegalArgumentException("bad local part syntax");
         if (!validDomain(domain)) throw new IllegalArgumentException("bad domain syntax");
         if (inner.length() > 254) throw new IllegalArgumentException("the address is too long");
-        return new MailPath(local, AsciiCase.lower(domain));
+        return new MailPath(canonicalLocal(local), AsciiCase.lower(domain));
     }
 
     /** Thrown for a non-ASCII address without SMTPUTF8 (RFC 6531 section 3.5: 553 5.6.7). */
@@ -108,6 +108,25 @@ public record MailPath(String localPart, String domain) {
             }
         }
         return true;
+    }
+
+    /**
+     * The local part in its plainest form: a quoted string whose content is a valid Dot-string
+     * ({@code "bob"}, {@code "b\\ob.x"}) is the same mailbox as that Dot-string (RFC 5322 3.4.1:
+     * the quoting is "semantically invisible"; RFC 5321 4.1.2 asks hosts not to need the quoted
+     * form), so it is routed, greylisted and logged as {@code bob}, as Postfix does with its
+     * internal form. A quoted string that needs its quotes ({@code "john smith"}) keeps them.
+     */
+    static String canonicalLocal(String local) {
+        if (!local.startsWith("\"")) return local;
+        StringBuilder plain = new StringBuilder(local.length());
+        for (int i = 1; i < local.length() - 1; i++) {
+            char c = local.charAt(i);
+            if (c == '\\') c = local.charAt(++i);
+            plain.append(c);
+        }
+        String unquoted = plain.toString();
+        return !unquoted.isEmpty() && validLocal(unquoted) ? unquoted : local;
     }
 
     private static boolean atext(char c) {

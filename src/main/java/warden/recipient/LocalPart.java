@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * RFC 5321 section 4.1.2 ({@code Local-part = Dot-string / Quoted-string}); Exim's default
  * {@code acl_check_rcpt} ({@code deny local_parts = ^[.] : ^.*[@%!/|]}).
  *
- * <p>Not supported: quoted local parts ({@code "john smith"@example.org}) are refused outright;
- * they are legal but nobody here has one and they are a favourite of address-parser exploits.
+ * <p>Not supported: local parts that need their quotes ({@code "john smith"@example.org}) are
+ * refused; they are legal but nobody here has one and they are a favourite of address-parser
+ * exploits. A quoted form that needs no quotes ({@code "bob"}) never gets here: {@code MailPath}
+ * has already made it {@code bob}.
  * Mailbox names are ASCII only (no SMTPUTF8 mailboxes).
  */
 public final class LocalPart {

@@ -125,6 +125,25 @@ class GoodMailEndToEndTest {
         }
     }
 
+    /** RFC 5322 3.4.1: {@code "bob"@example.test} is bob's address; the quotes change nothing (Postfix agrees). */
+    @Test
+    void aQuotedRecipientThatNeedsNoQuotesReachesTheMailbox() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start();
+             ServeCommand.Running running = ServeCommand.start(config(dns, "policy: {max_delay: 0s}\ngreylist: {enabled: false}\n"),
+                     new PrintStream(new ByteArrayOutputStream()), new TestClock())) {
+            try (Dialogue d = Dialogue.connect(address(running))) {
+                d.expect(220).send("EHLO client.example.org").expect(250)
+                        .send("MAIL FROM:<\"alice\"@example.org>").expect(250)
+                        .send("RCPT TO:<\"bob\"@example.test>").expect(250)
+                        .send("RCPT TO:<\"bo\\b\"@example.test>").expect(250)
+                        .send("DATA").expect(354).raw(MESSAGE).expect(250, "queued")
+                        .send("QUIT").expect(221);
+            }
+        }
+        assertThat(delivered("bob")).hasSize(1);
+        assertThat(Files.readString(delivered("bob").getFirst())).contains("Return-path: <alice@example.org>");
+    }
+
     /** README: postmaster@ our domains is always accepted; the seed's ACL accepts it before greylisting. */
     @Test
     void postmasterIsAcceptedWithoutGreylistingFromSendersAndBounces() throws Exception {

@@ -25,6 +25,18 @@ class MailPathQuotingTest {
     }
 
     @Test
+    void aQuotedLocalPartThatNeedsNoQuotesIsTheSameMailboxUnquoted() {
+        assertThat(MailPath.parse("<\"bob\"@example.org>", false).address()).isEqualTo("bob@example.org");
+        assertThat(MailPath.parse("<\"b\\ob.x\"@example.org>", false).localPart()).isEqualTo("bob.x");
+        // these need their quotes: a space, a leading dot, two dots, an '@', an empty string
+        assertThat(MailPath.parse("<\"john smith\"@example.org>", false).localPart()).isEqualTo("\"john smith\"");
+        assertThat(MailPath.parse("<\".bob\"@example.org>", false).localPart()).isEqualTo("\".bob\"");
+        assertThat(MailPath.parse("<\"a..b\"@example.org>", false).localPart()).isEqualTo("\"a..b\"");
+        assertThat(MailPath.parse("<\"a@b\"@example.org>", false).localPart()).isEqualTo("\"a@b\"");
+        assertThat(MailPath.parse("<\"\"@example.org>", false).localPart()).isEqualTo("\"\"");
+    }
+
+    @Test
     void theClosingQuoteCannotBeEscaped() {
         assertThatThrownBy(() -> MailPath.parse("<\"abc\\\"@example.org>", false))
                 .isInstanceOf(IllegalArgumentException.class);
