@@ -308,17 +308,20 @@ public final class SmtpSession {
     private boolean helo(Command c) throws IOException, InterruptedException {
         String verb = c.verb().name();
         String name = c.argument();
-        // RFC 5321 4.1.4: a new greeting ends any transaction, like RSET.
+        // RFC 5321 4.1.4: a new greeting ends any transaction, like RSET; a refused one changes nothing.
         Helo helo = new Helo(verb, name);
         SessionState previous = state;
+        List<String> previousHeaders = List.copyOf(transactionHeaders);
         enter(new Greeted(helo));
         transactionHeaders.clear();
         if (!decide(Stage.HELO, Optional.empty(), Optional.empty(), verb + " " + name)) {
             enter(refused(previous, helo));
+            transactionHeaders.addAll(previousHeaders);
             return !closing;
         }
         if (name.isEmpty()) {
             enter(refused(previous, helo));
+            transactionHeaders.addAll(previousHeaders);
             return error(Replies.HELO_SYNTAX);
         }
         String greeting = settings.hostname() + " Hello " + ClientText.ascii(name, 100) + " "
@@ -337,16 +340,13 @@ public final class SmtpSession {
     }
 
     /**
-     * The state after refusing {@code tried}: the one before it (RFC 5321 4.1.4), the transaction
-     * it aborted aside, and a session with no greeting yet remembers that the client did try one
-     * (see {@link SessionState.Fresh}).
+     * The state after refusing {@code tried}: the one before it, a transaction in progress
+     * included (RFC 5321 4.1.4: the server "MUST stay in the same state after transmitting these
+     * replies that it was in before the EHLO was received"); a session with no greeting yet
+     * remembers that the client did try one (see {@link SessionState.Fresh}).
      */
     private static SessionState refused(SessionState previous, Helo tried) {
-        return switch (previous) {
-            case SessionState.Fresh f -> new SessionState.Fresh(Optional.of(tried));
-            case Greeted g -> g;
-            case InTransaction t -> new Greeted(t.helo());
-        };
+        return previous instanceof SessionState.Fresh ? new SessionState.Fresh(Optional.of(tried)) : previous;
     }
 
     // ---------------------------------------------------------------- MAIL

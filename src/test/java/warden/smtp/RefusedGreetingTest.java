@@ -76,4 +76,30 @@ class RefusedGreetingTest {
         assertThat(mail.heloVerb()).isEqualTo(Optional.of("EHLO"));
         assertThat(mail.heloName()).isEqualTo(Optional.of("client.example.org"));
     }
+
+    @Test
+    void aGreetingRefusedInTheMiddleOfATransactionLeavesTheTransactionAsItWas() throws Exception {
+        // The second greeting is refused; the transaction before it must survive (RFC 5321 4.1.4).
+        PolicyEngine refuseSecondHelo = client -> {
+            int[] helos = {0};
+            return snapshot -> snapshot.stage() == Stage.HELO && ++helos[0] > 1
+                    ? new Decision(new Verdict.Refuse(Reply.of(550, "5.7.1", "not that name"), false), Duration.ZERO, List.of(), List.of())
+                    : Decision.proceed();
+        };
+        RecordingStore store = new RecordingStore();
+        smtp = new TestSmtp("relay_networks: []\n", refuseSecondHelo, TestSmtp.EXAMPLE_TEST, store, s -> s);
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO client.example.org").expect(250)
+                    .send("MAIL FROM:<alice@example.org>").expect(250)
+                    .send("RCPT TO:<bob@example.test>").expect(250)
+                    .send("EHLO other.example.org").expect(550, "5.7.1")
+                    // still in the transaction: a second MAIL is nested, DATA goes on with bob
+                    .send("MAIL FROM:<carol@example.org>").expect(503, "5.5.1")
+                    .send("DATA").expect(354)
+                    .raw("Subject: x\r\n\r\nbody\r\n.\r\n").expect(250)
+                    .send("QUIT").expect(221);
+        }
+        assertThat(store.messages).hasSize(1);
+        assertThat(store.messages.getFirst().envelope().reversePath()).isEqualTo("alice@example.org");
+    }
 }
