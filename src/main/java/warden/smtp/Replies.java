@@ -33,6 +33,7 @@ public final class Replies {
     public static final Reply HELO_SYNTAX = Reply.of(501, "5.5.4", "Syntax: HELO/EHLO hostname");
     public static final Reply MAIL_SYNTAX = Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
     public static final Reply RCPT_SYNTAX = Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+    public static final Reply VRFY_SYNTAX = Reply.of(501, "5.5.4", "Syntax: VRFY address");
     public static final Reply NO_ARGUMENTS = Reply.of(501, "5.5.4", "This command takes no argument");
     public static final Reply BAD_SENDER = Reply.of(501, "5.1.7", "Bad sender address syntax");
     public static final Reply BAD_RECIPIENT = Reply.of(501, "5.1.3", "Bad recipient address syntax");
@@ -75,6 +76,11 @@ public final class Replies {
 
     public static Reply tooManyConnectionsFromYou(String hostname) {
         return Reply.of(421, "4.7.0", hostname + " Too many connections from your address; try again later");
+    }
+
+    /** RFC 2920 3.1: message text sent before the (refusing) reply to DATA is never read as commands. */
+    public static Reply textAfterRefusedData(String hostname) {
+        return Reply.of(421, "4.5.0", hostname + " SMTP protocol synchronization: message text sent before the reply to DATA; closing connection");
     }
 
     public static Reply internalError(String hostname) {

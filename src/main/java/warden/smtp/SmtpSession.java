@@ -297,9 +297,10 @@ public final class SmtpSession {
                 out.send(Replies.BYE);
                 yield false;
             }
-            case VRFY -> c.argument().isEmpty() ? error(Replies.RCPT_SYNTAX) : reply(Replies.CANNOT_VRFY);
+            case VRFY -> c.argument().isEmpty() ? error(Replies.VRFY_SYNTAX) : reply(Replies.CANNOT_VRFY);
             case HELP -> reply(Replies.HELP);
-            case EXPN, STARTTLS, AUTH, BDAT, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
+            case BDAT -> refuseMessageCommand(Replies.NOT_IMPLEMENTED);
+            case EXPN, STARTTLS, AUTH, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
         };
     }
 
@@ -450,9 +451,9 @@ public final class SmtpSession {
     // ---------------------------------------------------------------- DATA
 
     private boolean data(String argument) throws IOException, InterruptedException {
-        if (!(state instanceof InTransaction t)) return error(Replies.NEED_MAIL);
-        if (!argument.isEmpty()) return error(Replies.NO_ARGUMENTS);
-        if (t.tx().recipients().isEmpty()) return error(Replies.NO_VALID_RECIPIENTS);
+        if (!(state instanceof InTransaction t)) return refuseMessageCommand(Replies.NEED_MAIL);
+        if (!argument.isEmpty()) return refuseMessageCommand(Replies.NO_ARGUMENTS);
+        if (t.tx().recipients().isEmpty()) return refuseMessageCommand(Replies.NO_VALID_RECIPIENTS);
         out.send(Replies.START_DATA);
         phase = Phase.DATA;
         connection.readTimeout(settings.limits().dataTimeout());
@@ -487,6 +488,23 @@ public final class SmtpSession {
             transactionHeaders.clear();
             phase = Phase.BUSY;
         }
+    }
+
+    /**
+     * Refuses DATA (or BDAT, which is not offered) and, if the client did not wait for that
+     * reply, closes the connection. RFC 2920 3.1: DATA is the last command of a group, and the
+     * message text may follow only its 354; BDAT's chunk follows the command at once (RFC 3030).
+     * Input already waiting here is therefore message text, and read as commands it would run
+     * whatever SMTP the text quotes (a transcript, a forged {@code RCPT}/{@code DATA}) as a
+     * transaction of this client's. As Postfix's {@code smtpd_forbid_unauth_pipelining}, the
+     * session ends instead: 421 (RFC 5321 3.8) answers the first line of that text.
+     */
+    private boolean refuseMessageCommand(Reply refusal) throws IOException {
+        error(refusal);
+        if (!in.hasPendingInput()) return true;
+        out.send(Replies.textAfterRefusedData(settings.hostname()));
+        log("dropped: message text sent without waiting for the reply to DATA/BDAT (RFC 2920 3.1), which was " + refusal);
+        return false;
     }
 
     private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {

@@ -47,6 +47,57 @@ class PipeliningTest {
         assertThat(store.messages.get(0).envelope().recipients()).containsExactly("b@example.test", "c@example.test");
     }
 
+    /**
+     * RFC 2920 3.1: message text may follow only DATA's 354. A client that sends it at once and
+     * gets its DATA refused must not have the text read as commands: a quoted SMTP transcript
+     * ({@code RCPT}, {@code DATA}) would become a transaction. Seen replaying peer suites: the
+     * text's RCPT and DATA were run and a forged message delivered.
+     */
+    @Test
+    void messageTextSentBeforeARefusedDataIsNeverRunAsCommands() throws Exception {
+        String text = "Subject: an SMTP transcript\r\n\r\nRCPT TO:<b@example.test>\r\nDATA\r\nforged\r\n.\r\nQUIT\r\n";
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO c.example.org").expect(250);
+            d.raw("MAIL FROM:<a@example.org>\r\nRCPT TO:<nobody@else.test>\r\nDATA\r\n" + text);
+            d.expect(250, "2.1.0").expect(550, "5.1.1").expect(554, "5.5.1 No valid recipients")
+                    .expect(421, "4.5.0 mx.warden.test SMTP protocol synchronization");
+            assertThat(d.closedByServer()).isTrue();
+        }
+        try (Dialogue d = smtp.dialogue()) {
+            // no transaction at all (a refused MAIL): the same
+            d.expect(220).send("EHLO c.example.org").expect(250);
+            d.raw("MAIL FROM:<a@@example.org>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n"
+                    + "MAIL FROM:<a@example.org>\r\n" + text);
+            d.expect(501, "5.1.7").expect(503, "5.5.1").expect(503, "5.5.1").expect(421, "4.5.0");
+            assertThat(d.closedByServer()).isTrue();
+        }
+        try (Dialogue d = smtp.dialogue()) {
+            // BDAT is not offered (no CHUNKING), but its chunk follows it at once (RFC 3030)
+            String chunk = "MAIL FROM:<a@example.org>\r\n" + text;
+            d.expect(220).send("EHLO c.example.org").expect(250);
+            d.raw("BDAT " + chunk.length() + " LAST\r\n" + chunk);
+            d.expect(502, "5.5.1").expect(421, "4.5.0");
+            assertThat(d.closedByServer()).isTrue();
+        }
+        assertThat(smtp.awaitLog("dropped: message text sent without waiting for the reply to DATA/BDAT")).contains("[127.0.0.1]");
+        assertThat(store.messages).isEmpty();
+    }
+
+    @Test
+    void aRefusedDataTheClientWaitedForKeepsTheSession() throws Exception {
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO c.example.org").expect(250)
+                    .send("MAIL FROM:<a@example.org>").expect(250)
+                    .send("RCPT TO:<nobody@else.test>").expect(550)
+                    .send("DATA").expect(554, "5.5.1")
+                    .send("RCPT TO:<b@example.test>").expect(250)
+                    .send("DATA").expect(354)
+                    .raw("Subject: s\r\n\r\nbody\r\n.\r\n").expect(250, "queued")
+                    .send("QUIT").expect(221);
+        }
+        assertThat(store.messages).hasSize(1);
+    }
+
     @Test
     void repliesToABatchArriveTogether() throws Exception {
         try (Dialogue d = smtp.dialogue()) {

@@ -100,6 +100,16 @@ class SmtpDialogueTest {
         }
     }
 
+    /** A VRFY without its argument is told VRFY's syntax (it was told RCPT's). */
+    @Test
+    void vrfyWithoutAnArgumentIsToldVrfysSyntax() throws Exception {
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO c.example.org").expect(250)
+                    .send("VRFY").expect(501, "5.5.4 Syntax: VRFY address")
+                    .send("VRFY bob").expect(252, "2.5.0");
+        }
+    }
+
     @Test
     void rsetAndHeloAbortTheTransaction() throws Exception {
         try (Dialogue d = smtp.dialogue()) {
