@@ -25,7 +25,7 @@ public final class Replies {
     public static final Reply NEED_HELO = Reply.of(503, "5.5.1", "Send HELO or EHLO first");
     public static final Reply NESTED_MAIL = Reply.of(503, "5.5.1", "Nested MAIL command: one transaction at a time");
     public static final Reply NEED_MAIL = Reply.of(503, "5.5.1", "Need MAIL before RCPT");
-    public static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Need RCPT before DATA");
+    public static final Reply NEED_RCPT = Reply.of(503, "5.5.1", "Need MAIL and RCPT before DATA");
     public static final Reply NO_VALID_RECIPIENTS = Reply.of(554, "5.5.1", "No valid recipients");
     public static final Reply UNKNOWN_COMMAND = Reply.of(500, "5.5.2", "Command not recognized");
     public static final Reply NOT_IMPLEMENTED = Reply.of(502, "5.5.1", "Command not implemented");

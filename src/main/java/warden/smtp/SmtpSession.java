@@ -451,7 +451,7 @@ public final class SmtpSession {
     // ---------------------------------------------------------------- DATA
 
     private boolean data(String argument) throws IOException, InterruptedException {
-        if (!(state instanceof InTransaction t)) return refuseMessageCommand(Replies.NEED_MAIL);
+        if (!(state instanceof InTransaction t)) return refuseMessageCommand(Replies.NEED_RCPT);
         if (!argument.isEmpty()) return refuseMessageCommand(Replies.NO_ARGUMENTS);
         if (t.tx().recipients().isEmpty()) return refuseMessageCommand(Replies.NO_VALID_RECIPIENTS);
         out.send(Replies.START_DATA);

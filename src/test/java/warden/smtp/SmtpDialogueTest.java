@@ -78,8 +78,8 @@ class SmtpDialogueTest {
             d.expect(220)
                     .send("MAIL FROM:<a@example.org>").expect(503, "5.5.1")
                     .send("HELO c.example.org").expect(250)
-                    .send("RCPT TO:<b@example.test>").expect(503, "5.5.1")
-                    .send("DATA").expect(503, "5.5.1")
+                    .send("RCPT TO:<b@example.test>").expect(503, "5.5.1 Need MAIL before RCPT")
+                    .send("DATA").expect(503, "5.5.1 Need MAIL and RCPT before DATA")
                     .send("MAIL FROM:<a@example.org>").expect(250)
                     .send("MAIL FROM:<a@example.org>").expect(503, "5.5.1")
                     .send("DATA").expect(554, "5.5.1");
