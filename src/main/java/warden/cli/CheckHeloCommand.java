@@ -1,5 +1,6 @@
 package warden.cli;
 
+import warden.mail.IpText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
@@ -107,10 +108,10 @@ public final class CheckHeloCommand implements Callable<Integer> {
             default -> report.verdict();
         };
         map.put("verdict", word);
-        map.put("client", client.getHostAddress());
+        map.put("client", IpText.of(client));
         map.put("helo", name);
         List<String> lines = new ArrayList<>();
-        lines.add("client [" + client.getHostAddress() + "]" + (relay ? " (in relay_networks: exempt by policy.exempt_relay_clients)" : "")
+        lines.add("client [" + IpText.of(client) + "]" + (relay ? " (in relay_networks: exempt by policy.exempt_relay_clients)" : "")
                 + ", PTR " + (identity.ptrNames().isEmpty() ? "none" : String.join(" ", identity.ptrNames()))
                 + identity.confirmedName().map(n -> ", forward-confirmed").orElse(", not forward-confirmed")
                 + (identity.tempFail() ? " (DNS temporary failure)" : ""));

@@ -1,5 +1,6 @@
 package warden.cli;
 
+import warden.mail.IpText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
@@ -134,8 +135,8 @@ public final class DoctorCommand implements Callable<Integer> {
                     items.add(new Item("forward-dns", "ok", host + " resolves to " + names(addresses), ""));
                 } else {
                     items.add(new Item("forward-dns", "fail", host + " resolves to " + names(addresses)
-                            + ", not to the public address " + publicIp.getHostAddress(),
-                            "make the A/AAAA record of " + host + " include " + publicIp.getHostAddress()));
+                            + ", not to the public address " + IpText.of(publicIp),
+                            "make the A/AAAA record of " + host + " include " + IpText.of(publicIp)));
                 }
             }
         }
@@ -150,17 +151,17 @@ public final class DoctorCommand implements Callable<Integer> {
             DnsAnswer<String> ptr = resolver.ptr(ip);
             switch (ptr) {
                 case DnsAnswer.TempFail<String> t -> items.add(new Item("reverse-dns", "unsure",
-                        "could not look up the PTR of " + ip.getHostAddress() + " now: " + t.reason(), "try again"));
+                        "could not look up the PTR of " + IpText.of(ip) + " now: " + t.reason(), "try again"));
                 case DnsAnswer.NotFound<String> n -> items.add(new Item("reverse-dns", "fail",
-                        ip.getHostAddress() + " has no PTR record",
-                        "ask whoever owns " + ip.getHostAddress() + " (your provider) to set its PTR to " + host));
+                        IpText.of(ip) + " has no PTR record",
+                        "ask whoever owns " + IpText.of(ip) + " (your provider) to set its PTR to " + host));
                 case DnsAnswer.Found<String> f -> {
                     if (f.values().contains(host)) {
-                        items.add(new Item("reverse-dns", "ok", ip.getHostAddress() + " has PTR " + host, ""));
+                        items.add(new Item("reverse-dns", "ok", IpText.of(ip) + " has PTR " + host, ""));
                     } else {
-                        items.add(new Item("reverse-dns", "fail", ip.getHostAddress() + " has PTR " + String.join(", ", f.values())
-                                + ", not " + host, "set the PTR of " + ip.getHostAddress() + " to " + host
-                                + ", or set 'hostname:' to the PTR name if that name resolves back to " + ip.getHostAddress()));
+                        items.add(new Item("reverse-dns", "fail", IpText.of(ip) + " has PTR " + String.join(", ", f.values())
+                                + ", not " + host, "set the PTR of " + IpText.of(ip) + " to " + host
+                                + ", or set 'hostname:' to the PTR name if that name resolves back to " + IpText.of(ip)));
                     }
                 }
             }
@@ -195,10 +196,10 @@ public final class DoctorCommand implements Callable<Integer> {
             return new Item("helo", "unsure", "EHLO " + host + ": DNS could not tell now: " + String.join("; ", failed), "try again");
         }
         if (failed.isEmpty()) {
-            return new Item("helo", "ok", "EHLO " + host + " from " + ip.getHostAddress() + " passes the HELO checks", "");
+            return new Item("helo", "ok", "EHLO " + host + " from " + IpText.of(ip) + " passes the HELO checks", "");
         }
-        return new Item("helo", "fail", "EHLO " + host + " from " + ip.getHostAddress() + ": " + String.join("; ", failed),
-                "make " + host + " resolve to " + ip.getHostAddress() + " and " + ip.getHostAddress() + " resolve back to "
+        return new Item("helo", "fail", "EHLO " + host + " from " + IpText.of(ip) + ": " + String.join("; ", failed),
+                "make " + host + " resolve to " + IpText.of(ip) + " and " + IpText.of(ip) + " resolve back to "
                         + host + " (seed 001: forward and reverse DNS must match the HELO name)");
     }
 
@@ -213,7 +214,7 @@ public final class DoctorCommand implements Callable<Integer> {
             String query = list.query(ip);
             switch (resolver.a(query)) {
                 case DnsAnswer.NotFound<InetAddress> n -> items.add(new Item("blacklist", "ok",
-                        ip.getHostAddress() + " is not listed by " + zone, ""));
+                        IpText.of(ip) + " is not listed by " + zone, ""));
                 case DnsAnswer.TempFail<InetAddress> t -> items.add(new Item("blacklist", "unsure",
                         zone + " did not answer: " + t.reason(), "try again later"));
                 case DnsAnswer.Found<InetAddress> f -> {
@@ -221,16 +222,16 @@ public final class DoctorCommand implements Callable<Integer> {
                     Optional<String> refusal = f.values().stream().map(ReturnCodes::refusal).flatMap(Optional::stream).findFirst();
                     if (!listed.isEmpty()) {
                         String txt = String.join(" ", resolver.txt(query).valuesOrEmpty());
-                        items.add(new Item("blacklist", "fail", ip.getHostAddress() + " is listed by " + zone + " ("
+                        items.add(new Item("blacklist", "fail", IpText.of(ip) + " is listed by " + zone + " ("
                                 + names(listed) + ")" + (txt.isEmpty() ? "" : ": " + txt),
-                                "find and stop what sends spam or bogus HELOs from " + ip.getHostAddress()
+                                "find and stop what sends spam or bogus HELOs from " + IpText.of(ip)
                                         + " (seed 001), then ask " + zone + " for delisting"));
                     } else if (refusal.isPresent()) {
                         items.add(new Item("blacklist", "unsure", zone + " refused the query (" + names(f.values())
                                 + "): " + refusal.get(),
                                 "use your own recursive resolver in 'dns.servers' and run doctor again"));
                     } else {
-                        items.add(new Item("blacklist", "ok", ip.getHostAddress() + " is not listed by " + zone
+                        items.add(new Item("blacklist", "ok", IpText.of(ip) + " is not listed by " + zone
                                 + " (it answered " + names(f.values()) + ", outside the list's codes)", ""));
                     }
                 }
@@ -240,6 +241,6 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     private static String names(List<InetAddress> addresses) {
-        return String.join(", ", addresses.stream().map(InetAddress::getHostAddress).toList());
+        return String.join(", ", addresses.stream().map(IpText::of).toList());
     }
 }

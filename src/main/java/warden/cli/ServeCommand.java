@@ -144,7 +144,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new IOException("cannot listen on " + e.getMessage() + " (fix: " + bindFix(e) + ")", e);
         }
         components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses().stream()
-                .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).toList()
+                .map(a -> warden.mail.IpText.of(a.getAddress()) + ":" + a.getPort()).toList()
                 + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
         rootWarning(uid(), c).ifPresent(components.log::log);
         return new Running(server, components);

@@ -87,7 +87,7 @@ public record WardenConfig(
 
         @Override
         public String toString() {
-            return address.getAddress().getHostAddress() + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "");
+            return warden.mail.IpText.of(address.getAddress()) + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "");
         }
     }
 

@@ -1,5 +1,6 @@
 package warden.delivery;
 
+import warden.mail.IpText;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -117,9 +118,7 @@ public final class DeliveryHeaders {
 
     /** The RFC 5321 address literal: {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}. */
     static String literal(InetAddress a) {
-        String s = a.getHostAddress();
-        int scope = s.indexOf('%');
-        if (scope >= 0) s = s.substring(0, scope);
+        String s = IpText.of(a); // RFC 5952 text, no scope id (RFC 5321 4.1.3 has no room for one)
         return a instanceof Inet6Address ? "[IPv6:" + s + "]" : "[" + s + "]";
     }
 

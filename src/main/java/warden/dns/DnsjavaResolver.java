@@ -293,7 +293,7 @@ public final class DnsjavaResolver implements Resolver {
 
     private static String describe(SimpleResolver server) {
         InetSocketAddress address = server.getAddress();
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
+        return warden.mail.IpText.of(address.getAddress()) + ":" + address.getPort();
     }
 
     private static Optional<Name> parse(String name) {

@@ -61,7 +61,7 @@ public final class Greylist {
 
     /** Decides one delivery attempt and records it. Never throws for a store failure. */
     public GreylistResult check(InetAddress client, String sender, String recipient) {
-        return decide(triplet(client, sender, recipient), client.getHostAddress(), true);
+        return decide(triplet(client, sender, recipient), warden.mail.IpText.of(client), true);
     }
 
     /**

@@ -60,8 +60,10 @@ public final class MainLog implements AutoCloseable {
     private final ArrayBlockingQueue<String> queue;
     private final Duration retry;
     private final AtomicLong dropped = new AtomicLong(); // refused by a full queue
-    private long lost; // lines the writer could not write; the writer's own
+    private long lost; // lines the writer could not write to the file; the writer's own
     private String lostBecause;
+    private long unechoed; // of those, lines the console never saw either (a full queue, an internal error)
+    private String unechoedBecause;
     private volatile boolean closing;
     private final Thread writer;
 
@@ -130,6 +132,8 @@ public final class MainLog implements AutoCloseable {
             } catch (Throwable e) { // out of memory or a bug: this batch is lost, the writer goes on
                 lost += batch.size();
                 lostBecause = "internal error: " + e;
+                unechoed += batch.size();
+                unechoedBecause = lostBecause;
                 batch.clear();
             }
         }
@@ -141,14 +145,20 @@ public final class MainLog implements AutoCloseable {
         if (refused > 0) {
             lost += refused;
             if (lostBecause == null) lostBecause = "too many lines at once";
+            unechoed += refused;
+            if (unechoedBecause == null) unechoedBecause = "too many lines at once";
         }
-        if (lost > 0) batch.addFirst(stamp(ClientText.escape("main log: " + lost + (lost == 1 ? " line" : " lines") + " lost ("
-                + lostBecause + ")")));
-        if (batch.isEmpty()) return;
+        if (batch.isEmpty() && lost == 0) return;
+        // The console saw every line the file missed, except those it missed too: it is told only of
+        // those, once (a failing file retried every second used to echo a growing "lines lost" each time).
         if (console != null) {
+            if (unechoed > 0) console.println(lostLine(unechoed, unechoedBecause));
             for (String line : batch) console.println(line);
             console.flush();
         }
+        unechoed = 0;
+        unechoedBecause = null;
+        if (lost > 0) batch.addFirst(lostLine(lost, lostBecause));
         if (file == null) {
             lost = 0;
             lostBecause = null;
@@ -169,6 +179,10 @@ public final class MainLog implements AutoCloseable {
             lost += batch.size() - (lost > 0 ? 1 : 0); // not the "lines lost" line itself
             lostBecause = "cannot write the log file: " + e.getMessage();
         }
+    }
+
+    private String lostLine(long count, String because) {
+        return stamp(ClientText.escape("main log: " + count + (count == 1 ? " line" : " lines") + " lost (" + because + ")"));
     }
 
     /** Writes what is queued and closes the file. */

@@ -106,6 +106,6 @@ public record Cidr(InetAddress network, int prefix) {
 
     @Override
     public String toString() {
-        return network.getHostAddress() + "/" + prefix;
+        return IpText.of(network) + "/" + prefix;
     }
 }

@@ -1,5 +1,6 @@
 package warden.policy;
 
+import warden.mail.IpText;
 import warden.dns.ClientIdentity;
 import warden.dns.Resolver;
 import warden.greylist.Greylist;
@@ -185,10 +186,10 @@ public final class DialoguePolicy implements PolicyEngine {
         /** The client as log lines name it: its address in brackets, written out at the first line. */
         private String who() {
             if (who == null) {
-                // An IPv4 address in one concatenation, as getHostAddress() writes it (it goes through a StringBuilder).
+                // An IPv4 address in one concatenation (IpText goes through a StringBuilder); IPv6 in RFC 5952 text.
                 byte[] b = client.getAddress();
                 who = b.length == 4 ? "[" + (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff) + "]"
-                        : "[" + client.getHostAddress() + "]";
+                        : IpText.bracketed(client);
             }
             return who;
         }
@@ -537,7 +538,7 @@ public final class DialoguePolicy implements PolicyEngine {
             boolean report = settings.mode() == PolicySettings.Mode.REPORT;
             boolean record = lines.recordGreylist() && !report;
             GreylistResult r = record ? greylist.check(client, sender, recipient)
-                    : greylist.peek(greylist.triplet(client, sender, recipient), client.getHostAddress());
+                    : greylist.peek(greylist.triplet(client, sender, recipient), IpText.of(client));
             String triplet = "<" + sender + "> -> <" + recipient + ">" + (record ? "" : " (peeked, nothing recorded)");
             return switch (r) {
                 case GreylistResult.Pass p -> {

@@ -75,7 +75,7 @@ public final class SmtpServer implements AutoCloseable {
                 if (watchdog != null) watchdog.close();
                 closeQuietly(ss);
                 for (ServerSocket bound : sockets) closeQuietly(bound);
-                var named = new java.net.BindException(l.address().getAddress().getHostAddress() + ":" + l.address().getPort()
+                var named = new java.net.BindException(warden.mail.IpText.of(l.address().getAddress()) + ":" + l.address().getPort()
                         + ": " + e.getMessage());
                 named.initCause(e);
                 throw named;
@@ -148,7 +148,7 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     private void refuse(Socket socket, warden.mail.Reply reply, InetAddress client) {
-        services.log().log("[" + client.getHostAddress() + "] refused connection: " + reply);
+        services.log().log(warden.mail.IpText.bracketed(client) + " refused connection: " + reply);
         try {
             OutputStream o = socket.getOutputStream();
             o.write(reply.wire().getBytes(java.nio.charset.StandardCharsets.US_ASCII));

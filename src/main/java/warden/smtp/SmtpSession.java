@@ -1,5 +1,6 @@
 package warden.smtp;
 
+import warden.mail.IpText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import warden.delivery.DeliveryReport;
@@ -137,12 +138,12 @@ public final class SmtpSession {
             quietly(Replies.shuttingDown(settings.hostname()));
         } catch (IOException e) {
             if (out.abandoned()) log("lost: write timeout (client not reading replies)");
-            else if (!shutdownRequested) LOG.debug("connection from {} ended: {}", clientAddress, e.toString());
+            else if (!shutdownRequested) LOG.debug("connection from [{}] ended: {}", IpText.of(clientAddress), e.toString());
             if (phase == Phase.DATA && !shutdownRequested && !out.abandoned()) lostDuringData(warden.log.Cause.of(e));
         } catch (Throwable e) {
             // Fail soft: the client gets 421, the administrator gets the stack trace in the log.
             try {
-                LOG.error("session with [{}] failed", clientAddress.getHostAddress(), e);
+                LOG.error("session with [{}] failed", IpText.of(clientAddress), e);
                 log("internal error: " + e);
             } catch (Throwable ignored) {
                 // out of memory still: the 421 and the close below matter more
@@ -169,7 +170,7 @@ public final class SmtpSession {
             return;
         }
         identity = lookupIdentity();
-        services.observer().note("client [" + clientAddress.getHostAddress() + "]" + (relayClient ? " (relay client)" : "")
+        services.observer().note("client [" + IpText.of(clientAddress) + "]" + (relayClient ? " (relay client)" : "")
                 + identity.map(i -> ": PTR " + (i.ptrNames().isEmpty() ? "none" : String.join(" ", i.ptrNames()))
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
@@ -219,10 +220,10 @@ public final class SmtpSession {
             return true;
         }
         if (connection.proxyUnknown() == warden.config.WardenConfig.ProxyUnknown.CLOSE) {
-            LOG.debug("PROXY header from {} names no client: closed (proxy_unknown: close)", clientAddress);
+            LOG.debug("PROXY header from {} names no client: closed (proxy_unknown: close)", IpText.of(clientAddress));
             return false;
         }
-        LOG.debug("PROXY header from {} names no client: served as {}", clientAddress, UNKNOWN_CLIENT.getHostAddress());
+        LOG.debug("PROXY header from {} names no client: served as {}", clientAddress, IpText.of(UNKNOWN_CLIENT));
         clientAddress = UNKNOWN_CLIENT;
         clientPort = 0;
         clientUnknown = true;
@@ -327,7 +328,7 @@ public final class SmtpSession {
         }
         String greeting = settings.hostname() + " Hello " + ClientText.ascii(name, 100) + " "
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
-                + "[" + clientAddress.getHostAddress() + "]";
+                + "[" + IpText.of(clientAddress) + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
         out.reply(new Reply(250, "", List.of(
                 greeting,
@@ -469,7 +470,7 @@ public final class SmtpSession {
             if (data.longLine()) return refuse(Replies.DATA_LINE_TOO_LONG, what);
             if (data.bareLineEnding() && !settings.normalizeBareLineEndings()) return refuse(Replies.BARE_LINE_ENDING, what);
             if (message == null) {
-                LOG.error("cannot store a message from [{}]", clientAddress.getHostAddress(), data.storageFailure());
+                LOG.error("cannot store a message from [{}]", IpText.of(clientAddress), data.storageFailure());
                 log(what + " not stored, client told to retry: " + data.storageFailure().getMessage());
                 return reply(Replies.STORAGE_ERROR);
             }
@@ -552,7 +553,7 @@ public final class SmtpSession {
         try {
             d = policy.decide(snapshot(stage, recipient, message));
         } catch (RuntimeException e) {
-            LOG.error("policy failed at {} for [{}]", stage.label(), clientAddress.getHostAddress(), e);
+            LOG.error("policy failed at {} for [{}]", stage.label(), IpText.of(clientAddress), e);
             d = new Decision(new warden.policy.Verdict.Refuse(Replies.LOCAL_ERROR, false),
                     java.time.Duration.ZERO, List.of(), List.of());
         }
@@ -601,7 +602,7 @@ public final class SmtpSession {
     // ---------------------------------------------------------------- replies
 
     private void enter(SessionState next) {
-        if (LOG.isTraceEnabled()) LOG.trace("[{}] {} -> {}", clientAddress.getHostAddress(), state, next);
+        if (LOG.isTraceEnabled()) LOG.trace("[{}] {} -> {}", IpText.of(clientAddress), state, next);
         state = next;
     }
 
@@ -639,7 +640,7 @@ public final class SmtpSession {
         String name = identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("");
         // A space in the HELO is escaped too: "EHLO a) [192.0.2.66] (b" would otherwise write a second,
         // forged "(helo) [ip]" that fail2ban's exim filter (H=... (\S+) [ip]) takes for the client.
-        return "H=" + name + "(" + ClientText.ascii(helo, 100).replace(" ", "\\x20") + ") [" + clientAddress.getHostAddress() + "]";
+        return "H=" + name + "(" + ClientText.ascii(helo, 100).replace(" ", "\\x20") + ") [" + IpText.of(clientAddress) + "]";
     }
 
     /**

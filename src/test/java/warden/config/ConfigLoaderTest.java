@@ -25,7 +25,7 @@ class ConfigLoaderTest {
         assertThat(c.dataDir()).isEqualTo(Path.of("var"));
         assertThat(c.mailbox()).isEqualTo(Path.of("var/mail/{user}/Maildir").toString());
         assertThat(c.virtualDomains()).isEqualTo(Path.of("var/virtual"));
-        assertThat(c.relayNetworks()).hasToString("[127.0.0.1/32, 0:0:0:0:0:0:0:1/128]");
+        assertThat(c.relayNetworks()).hasToString("[127.0.0.1/32, ::1/128]");
         assertThat(c.limits().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.limits().messageSize()).isEqualTo(25L << 20);
         assertThat(c.dns().servers()).isEmpty();

@@ -84,7 +84,9 @@ class MainLogTest {
     void theQueueIsBoundedAndWhatDoesNotFitIsCountedNotWaitedFor() throws Exception {
         TestSink sink = new TestSink();
         sink.hold = new CountDownLatch(1);
-        MainLog log = new MainLog(sink, null, Clock.systemUTC(), 100, Duration.ofMillis(10));
+        java.io.ByteArrayOutputStream echoed = new java.io.ByteArrayOutputStream();
+        MainLog log = new MainLog(sink, new java.io.PrintStream(echoed, true, StandardCharsets.UTF_8), Clock.systemUTC(), 100,
+                Duration.ofMillis(10));
         log.log("first");
         await(() -> sink.writes.get() == 1, "the writer to take the first line");
         for (int i = 0; i < 150; i++) log.log("line " + i); // never blocks: the writer is stuck
@@ -97,6 +99,7 @@ class MainLogTest {
         assertThat(lostCount(text)).isEqualTo(50);
         assertThat(text).contains("(too many lines at once)");
         assertThat(text.indexOf("lines lost")).isLessThan(text.indexOf("line 0\n")); // said before what follows the loss
+        assertThat(lostCount(echoed.toString(StandardCharsets.UTF_8))).isEqualTo(50); // the console missed them too
     }
 
     @Test
@@ -121,6 +124,31 @@ class MainLogTest {
         assertThat(text).contains("(cannot write the log file: No space left on device)");
         assertThat(lines.getLast()).endsWith(" d");
         assertThat(lines).hasSize((int) written + 2); // what was written, the loss, and d
+    }
+
+    @Test
+    void whileTheFileFailsTheConsoleGetsEveryLineOnceAndNoLossItDidNotHave() throws Exception {
+        TestSink sink = new TestSink();
+        sink.failWith = new IOException("No space left on device");
+        java.io.ByteArrayOutputStream echoed = new java.io.ByteArrayOutputStream();
+        MainLog log = new MainLog(sink, new java.io.PrintStream(echoed, true, StandardCharsets.UTF_8), Clock.systemUTC(), 100,
+                Duration.ofMillis(10));
+        log.log("a");
+        await(() -> sink.failures.get() >= 1, "a failed write");
+        log.log("b");
+        int failed = sink.failures.get();
+        await(() -> sink.failures.get() > failed + 3, "the writer to retry a few times");
+        sink.failWith = null;
+        log.log("c");
+        await(() -> sink.text().contains(" c\n"), "the writer to resume");
+        log.close();
+        // the file says what it lost; the console lost nothing, and is not told a growing count at every retry
+        assertThat(lostCount(sink.text())).isEqualTo(2);
+        List<String> console = echoed.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(console).hasSize(3);
+        assertThat(console.get(0)).endsWith(" a");
+        assertThat(console.get(1)).endsWith(" b");
+        assertThat(console.get(2)).endsWith(" c");
     }
 
     @Test

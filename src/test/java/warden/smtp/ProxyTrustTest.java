@@ -149,8 +149,8 @@ class ProxyTrustTest {
     @ValueSource(strings = {
             "PROXY TCP4 192.0.2.1 127.0.0.1 0 25|192.0.2.1",
             "PROXY TCP4 255.255.255.255 127.0.0.1 65535 25|255.255.255.255",
-            "PROXY TCP6 2001:db8::1 2001:db8::25 40000 25|2001:db8:0:0:0:0:0:1",
-            "PROXY TCP6 2001:DB8:0:0:0:0:0:2 ::1 40000 25|2001:db8:0:0:0:0:0:2",
+            "PROXY TCP6 2001:db8::1 2001:db8::25 40000 25|2001:db8::1",
+            "PROXY TCP6 2001:DB8:0:0:0:0:0:2 ::1 40000 25|2001:db8::2",
             "PROXY TCP6 ::ffff:192.0.2.9 ::ffff:127.0.0.1 40000 25|192.0.2.9",
     })
     void aWellFormedV1HeaderNamesTheClient(String caseText) throws Exception {

@@ -1,5 +1,6 @@
 package warden.policy.client;
 
+import warden.mail.IpText;
 import warden.dns.ClientIdentity;
 import warden.policy.Check;
 import warden.policy.Finding;
@@ -31,7 +32,7 @@ public final class ClientNoPtr implements Check {
         ClientIdentity id = s.identity().get();
         if (!id.ptrNames().isEmpty()) return pass("reverse name " + id.ptrNames().getFirst());
         return id.tempFail()
-                ? tempFail("the reverse lookup of " + s.clientAddress().getHostAddress() + " failed temporarily")
-                : fail("the client " + s.clientAddress().getHostAddress() + " has no reverse DNS name");
+                ? tempFail("the reverse lookup of " + IpText.of(s.clientAddress()) + " failed temporarily")
+                : fail("the client " + IpText.of(s.clientAddress()) + " has no reverse DNS name");
     }
 }

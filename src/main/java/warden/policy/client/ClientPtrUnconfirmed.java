@@ -1,5 +1,6 @@
 package warden.policy.client;
 
+import warden.mail.IpText;
 import warden.dns.ClientIdentity;
 import warden.policy.Check;
 import warden.policy.Finding;
@@ -34,7 +35,7 @@ public final class ClientPtrUnconfirmed implements Check {
         if (id.confirmedName().isPresent()) return pass("forward-confirmed as " + id.confirmedName().get());
         return id.tempFail()
                 ? tempFail("the forward lookup of " + String.join(", ", id.ptrNames()) + " failed temporarily")
-                : fail("no reverse name of " + s.clientAddress().getHostAddress() + " (" + String.join(", ", id.ptrNames())
+                : fail("no reverse name of " + IpText.of(s.clientAddress()) + " (" + String.join(", ", id.ptrNames())
                         + ") resolves back to it");
     }
 }

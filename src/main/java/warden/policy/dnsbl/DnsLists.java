@@ -1,5 +1,6 @@
 package warden.policy.dnsbl;
 
+import warden.mail.IpText;
 import warden.dns.DnsAnswer;
 import warden.dns.Resolver;
 import warden.policy.Check;
@@ -87,7 +88,7 @@ public final class DnsLists {
         Optional<Listing> white = ask(whitelists, client, 1, problems).stream().findFirst();
         List<Listing> listings = white.isPresent() ? List.of() : ask(blacklists, client, threshold, problems);
         int score = listings.stream().mapToInt(l -> l.list().weight()).sum();
-        for (String p : problems) log.accept("dns list [" + client.getHostAddress() + "] " + p);
+        for (String p : problems) log.accept("dns list " + IpText.bracketed(client) + " " + p);
         return new DnsListReport(white, listings, score, threshold, blacklists.size(), problems);
     }
 
@@ -142,7 +143,7 @@ public final class DnsLists {
                 for (InetAddress code : f.values()) {
                     Optional<String> refusal = ReturnCodes.refusal(code);
                     if (refusal.isPresent()) {
-                        yield new Answer(Optional.empty(), Optional.of(list.zone() + " answered " + code.getHostAddress()
+                        yield new Answer(Optional.empty(), Optional.of(list.zone() + " answered " + IpText.of(code)
                                 + ", " + refusal.get() + "; not counted"));
                     }
                 }

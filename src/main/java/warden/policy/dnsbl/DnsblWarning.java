@@ -1,5 +1,6 @@
 package warden.policy.dnsbl;
 
+import warden.mail.IpText;
 import warden.policy.Check;
 import warden.policy.Finding;
 import warden.policy.SessionSnapshot;
@@ -31,7 +32,7 @@ public record DnsblWarning(Supplier<DnsListReport> report) implements Check {
     @Override
     public Finding check(SessionSnapshot s) {
         DnsListReport r = report.get();
-        String ip = s.clientAddress().getHostAddress();
+        String ip = IpText.of(s.clientAddress());
         Optional<String> exempt = r.exemption(ip);
         if (exempt.isPresent()) return skip(exempt.get());
         if (r.warned()) return fail(ip + " is blacklisted by " + r.zones());

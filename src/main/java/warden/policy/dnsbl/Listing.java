@@ -1,5 +1,6 @@
 package warden.policy.dnsbl;
 
+import warden.mail.IpText;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -22,6 +23,6 @@ public record Listing(DnsList list, List<InetAddress> codes, String text) {
     /** For logs: {@code zen.spamhaus.org (127.0.0.2, 127.0.0.4)}. */
     @Override
     public String toString() {
-        return list.zone() + " (" + String.join(", ", codes.stream().map(InetAddress::getHostAddress).toList()) + ")";
+        return list.zone() + " (" + String.join(", ", codes.stream().map(IpText::of).toList()) + ")";
     }
 }

@@ -1,5 +1,6 @@
 package warden.policy.helo;
 
+import warden.mail.IpText;
 import warden.policy.Check;
 import warden.policy.Finding;
 import warden.policy.SessionSnapshot;
@@ -35,6 +36,6 @@ public final class HeloLiteralMismatch implements Check {
         }
         return l.address().get().equals(s.clientAddress())
                 ? CLIENTS_ADDRESS
-                : fail("HELO literal " + l.shown() + " is not the client's address " + s.clientAddress().getHostAddress());
+                : fail("HELO literal " + l.shown() + " is not the client's address " + IpText.of(s.clientAddress()));
     }
 }

@@ -1,5 +1,6 @@
 package warden.policy.helo;
 
+import warden.mail.IpText;
 import warden.policy.Check;
 import warden.policy.Finding;
 import warden.policy.OwnIdentity;
@@ -45,7 +46,7 @@ public record HeloOurAddress(OwnIdentity us) implements Check {
         InetAddress a = claimed.get();
         if (a.equals(s.clientAddress())) return CLIENTS_ADDRESS;
         return us.isOurAddress(a, s.localAddress())
-                ? fail("HELO " + helo.shown() + " is our own address, and the client " + s.clientAddress().getHostAddress() + " is not us")
+                ? fail("HELO " + helo.shown() + " is our own address, and the client " + IpText.of(s.clientAddress()) + " is not us")
                 : NOT_OURS;
     }
 }

@@ -1,5 +1,6 @@
 package warden.policy.helo;
 
+import warden.mail.IpText;
 import warden.dns.HostAddresses;
 import warden.dns.Resolver;
 import warden.policy.Check;
@@ -47,8 +48,8 @@ public record HeloResolvesToUs(Resolver resolver, OwnIdentity us) implements Che
         }
         for (InetAddress a : addresses) {
             if (!a.isLoopbackAddress() && us.isOurAddress(a, s.localAddress())) {
-                return fail("HELO " + h.shown() + " resolves to our own address " + a.getHostAddress()
-                        + " but the client " + s.clientAddress().getHostAddress() + " is not one of our hosts");
+                return fail("HELO " + h.shown() + " resolves to our own address " + IpText.of(a)
+                        + " but the client " + IpText.of(s.clientAddress()) + " is not one of our hosts");
             }
         }
         return NOT_OURS;

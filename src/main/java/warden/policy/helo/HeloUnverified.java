@@ -1,5 +1,6 @@
 package warden.policy.helo;
 
+import warden.mail.IpText;
 import warden.dns.ClientIdentity;
 import warden.dns.DnsAnswer;
 import warden.dns.HostAddresses;
@@ -66,15 +67,15 @@ public record HeloUnverified(Resolver resolver) implements Check {
             DnsAnswer<String> back = resolver.ptr(a);
             tempFail |= back.isTempFail();
             if (back.valuesOrEmpty().stream().anyMatch(n -> n.equalsIgnoreCase(h.name()))) {
-                return pass("HELO resolves to " + a.getHostAddress() + ", whose reverse name is the HELO again");
+                return pass("HELO resolves to " + IpText.of(a) + ", whose reverse name is the HELO again");
             }
         }
         if (tempFail) {
             return tempFail("DNS could not tell now whether HELO " + h.shown() + " belongs to the client");
         }
         return fail(addresses.isEmpty()
-                ? "HELO " + h.shown() + " has no address, so it cannot be the client " + s.clientAddress().getHostAddress()
-                : "HELO " + h.shown() + " does not resolve to the client " + s.clientAddress().getHostAddress()
+                ? "HELO " + h.shown() + " has no address, so it cannot be the client " + IpText.of(s.clientAddress())
+                : "HELO " + h.shown() + " does not resolve to the client " + IpText.of(s.clientAddress())
                         + " and its addresses do not resolve back to it");
     }
 }
