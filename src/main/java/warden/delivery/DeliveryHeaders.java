@@ -77,7 +77,7 @@ public final class DeliveryHeaders {
     /** The Received header for {@code trace}, folded over three lines. */
     public static String received(Trace trace, List<String> recipients) {
         StringBuilder b = new StringBuilder(200);
-        b.append("Received: from ").append(token(trace.heloName()))
+        b.append("Received: from ").append(heloToken(trace.heloName()))
                 .append(" (").append(token(trace.reverseName().orElse("unknown")))
                 .append(' ').append(literal(trace.clientAddress())).append(')').append(CRLF)
                 .append("\tby ").append(token(trace.receivedBy())).append(" with ").append(token(trace.protocol()))
@@ -145,6 +145,19 @@ public final class DeliveryHeaders {
             }
         }
         return b == null ? s : b.toString();
+    }
+
+    /**
+     * The client's HELO as the first word of the from-clause. A whole address literal
+     * ({@code [192.0.2.1]}) stays as it is; anywhere else a bracket becomes '_' as white space and
+     * parentheses do, so a HELO such as {@code a) [6.6.6.6] (b} cannot plant an address literal
+     * that a Received parser (SpamAssassin's, a forensic script) would take for the client's.
+     */
+    private static String heloToken(String helo) {
+        String t = token(helo);
+        boolean literal = t.length() > 2 && t.charAt(0) == '[' && t.indexOf('[', 1) < 0
+                && t.indexOf(']') == t.length() - 1;
+        return literal ? t : t.replace('[', '_').replace(']', '_');
     }
 
     /** A word in the Received header: cleaned, no white space or parentheses (they would change the parse). */

@@ -54,6 +54,20 @@ class DeliveryHeadersTest {
     }
 
     @Test
+    void aHeloCannotPlantAnAddressLiteralInTheFromClause() throws Exception {
+        String forged = DeliveryHeaders.received(trace("a) [6.6.6.6] (b", "192.0.2.1", Optional.empty()), List.of());
+        assertThat(forged).startsWith("Received: from a___6.6.6.6___b (unknown [192.0.2.1])");
+        assertThat(forged).doesNotContain("[6.6.6.6]");
+        assertThat(DeliveryHeaders.received(trace("x[6.6.6.6]", "192.0.2.1", Optional.empty()), List.of()))
+                .startsWith("Received: from x_6.6.6.6_ (unknown [192.0.2.1])");
+        // a real address literal stays one
+        assertThat(DeliveryHeaders.received(trace("[192.0.2.1]", "192.0.2.1", Optional.empty()), List.of()))
+                .startsWith("Received: from [192.0.2.1] (unknown [192.0.2.1])");
+        assertThat(DeliveryHeaders.received(trace("[IPv6:2001:db8::1]", "2001:db8::1", Optional.empty()), List.of()))
+                .startsWith("Received: from [IPv6:2001:db8::1] (unknown [IPv6:2001:db8::1])");
+    }
+
+    @Test
     void clientTextCannotEndTheHeaderOrAddOne() throws Exception {
         String h = headers.relay(List.of("x@example.net"), trace("evil\r\nX-Injected: yes", "192.0.2.1", Optional.empty()),
                 List.of("X-Multi: one\r\ntwo\n\nX-Sneaky: 1"));
