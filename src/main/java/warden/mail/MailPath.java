@@ -48,6 +48,12 @@ public record MailPath(String localPart, String domain) {
             for (int i = 0; i < inner.length(); i++) {
                 if (inner.charAt(i) > 127) throw new NonAsciiException();
             }
+        } else {
+            for (int i = 0; i < inner.length(); i++) {
+                if (inner.charAt(i) > 127 && unusable(inner.charAt(i))) {
+                    throw new IllegalArgumentException("the address contains a control or line-separator character");
+                }
+            }
         }
         int at = lastAtOutsideQuotes(inner);
         if (at < 0) {
@@ -127,6 +133,17 @@ public record MailPath(String localPart, String domain) {
         }
         String unquoted = plain.toString();
         return !unquoted.isEmpty() && validLocal(unquoted) ? unquoted : local;
+    }
+
+    /**
+     * A non-ASCII character no address may hold, even under SMTPUTF8: C1 controls and the Unicode
+     * line and paragraph separators (RFC 5198 section 2, Net-Unicode: control characters other
+     * than CR LF are not to be used; U+2028/2029 break lines in some readers). They would reach
+     * Return-path and Envelope-to raw. (ASCII controls are refused by the grammar already.)
+     */
+    private static boolean unusable(char c) {
+        int type = Character.getType(c);
+        return type == Character.CONTROL || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     private static boolean atext(char c) {

@@ -58,16 +58,30 @@ class HostileTextTest {
     }
 
     @Test
-    void controlCharactersInAUtf8SenderAreEscapedInTheLog() throws Exception {
+    void invisibleCharactersInAUtf8SenderAreEscapedInTheLog() throws Exception {
         smtp = new TestSmtp("", store);
         try (Dialogue d = smtp.dialogue()) {
             d.expect(220).send("EHLO client.example.org").expect(250)
-                    .send("MAIL FROM:<a\u0085b\u2028c\u202e@example.org> SMTPUTF8").expect(250)
+                    .send("MAIL FROM:<a\u00a0b\u200bc\u202e@example.org> SMTPUTF8").expect(250)
                     .send("RCPT TO:<x@elsewhere.example>").expect(550);
         }
         String log = smtp.awaitLog("rejected RCPT");
-        assertThat(log).contains("F=<a\\x85b\\u2028c\\u202e@example.org>");
+        assertThat(log).contains("F=<a\\xa0b\\u200bc\\u202e@example.org>");
         assertPrintable(smtp.logBytes);
+    }
+
+    @Test
+    void c1ControlsAndLineSeparatorsAreNoPartOfAnAddressEvenUnderSmtputf8() throws Exception {
+        smtp = new TestSmtp("", store);
+        try (Dialogue d = smtp.dialogue()) {
+            d.expect(220).send("EHLO client.example.org").expect(250)
+                    .send("MAIL FROM:<a\u0085b@example.org> SMTPUTF8").expect(501, "5.1.7")
+                    .send("MAIL FROM:<a\u2028b@example.org> SMTPUTF8").expect(501, "5.1.7")
+                    .send("MAIL FROM:<\"a\u2029b\"@example.org> SMTPUTF8").expect(501, "5.1.7")
+                    .send("MAIL FROM:<ab@ex\u009bample.org> SMTPUTF8").expect(501, "5.1.7")
+                    .send("MAIL FROM:<j\u00f6rg@example.org> SMTPUTF8").expect(250)
+                    .send("RCPT TO:<b\u0085@example.test>").expect(501, "5.1.3");
+        }
     }
 
     @Test
