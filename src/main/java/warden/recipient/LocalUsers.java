@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@code local_users} file: the local mailbox names that clients outside {@code relay_networks}
@@ -39,7 +38,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * after lowering ASCII: an address, two words, a path) is a {@link Problem} with the file and
  * line, logged once per change of the file and left out. A name given twice is reported too.
  *
- * <p>Re-read on change, as {@link VirtualDomains}: at most once per {@code recheck} interval a
+ * <p>Re-read on change, as {@link VirtualDomains} ({@link Rechecked}): at most once per {@code recheck} interval a
  * lookup stats the file, and parses it again when its modification time, size or inode changed.
  * A file that cannot be read keeps the last good list; a file that does not exist names nobody.
  */
@@ -48,10 +47,7 @@ public final class LocalUsers {
     private static final Logger LOG = LoggerFactory.getLogger(LocalUsers.class);
 
     private final Path file;
-    private final Clock clock;
-    private final Duration recheck;
-    private final ReentrantLock rereading = new ReentrantLock();
-    private volatile Snapshot snapshot;
+    private final Rechecked<Snapshot> snapshots;
 
     private record Snapshot(FileTime modified, long size, Object key, Set<String> names, List<Problem> problems,
                             Instant checkedAt) {
@@ -68,8 +64,7 @@ public final class LocalUsers {
      */
     public LocalUsers(Path file, Clock clock, Duration recheck) {
         this.file = file;
-        this.clock = clock;
-        this.recheck = recheck;
+        this.snapshots = new Rechecked<>(clock, recheck, this::reread, Snapshot::checkedAt);
     }
 
     /** The file this reads. */
@@ -77,44 +72,17 @@ public final class LocalUsers {
 
     /** Whether the file names {@code user} (ASCII letters in any case). */
     public boolean contains(String user) {
-        return current().names().contains(AsciiCase.lower(user));
+        return snapshots.current().names().contains(AsciiCase.lower(user));
     }
 
     /** Everything wrong with the file, after reading it now. A missing file is a problem here. */
     public List<Problem> problems() {
-        rereading.lock();
-        try {
-            Snapshot s = reread(snapshot, clock.instant());
-            snapshot = s;
-            if (s.modified() == null && s.problems().isEmpty()) {
-                return List.of(new Problem(file.toString(), 0, "the local_users file does not exist",
-                        "create it with one mailbox name per line, or remove local_users"));
-            }
-            return s.problems();
-        } finally {
-            rereading.unlock();
+        Snapshot s = snapshots.readNow();
+        if (s.modified() == null && s.problems().isEmpty()) {
+            return List.of(new Problem(file.toString(), 0, "the local_users file does not exist",
+                    "create it with one mailbox name per line, or remove local_users"));
         }
-    }
-
-    private Snapshot current() {
-        Snapshot s = snapshot;
-        Instant now = clock.instant();
-        if (s != null && now.isBefore(s.checkedAt().plus(recheck))) return s;
-        if (s == null) {
-            rereading.lock();
-        } else if (!rereading.tryLock()) {
-            return s; // another thread is looking; the previous list is good for one more lookup
-        }
-        try {
-            s = snapshot;
-            if (s == null || !now.isBefore(s.checkedAt().plus(recheck))) {
-                s = reread(s, now);
-                snapshot = s;
-            }
-            return s;
-        } finally {
-            rereading.unlock();
-        }
+        return s.problems();
     }
 
     private Snapshot reread(Snapshot old, Instant now) {

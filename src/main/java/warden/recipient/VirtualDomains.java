@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The directory of virtual-domain files ({@code /etc/mail/virtual} in the seed), one file per
@@ -47,10 +46,7 @@ public final class VirtualDomains {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualDomains.class);
 
     private final Path directory;
-    private final Clock clock;
-    private final Duration recheck;
-    private final ReentrantLock rescanning = new ReentrantLock();
-    private volatile Snapshot snapshot;
+    private final Rechecked<Snapshot> snapshots;
 
     private record Loaded(Path file, FileTime modified, long size, Object key, AliasTable table,
                           List<Problem> problems) {
@@ -69,8 +65,7 @@ public final class VirtualDomains {
      */
     public VirtualDomains(Path directory, Clock clock, Duration recheck) {
         this.directory = directory;
-        this.clock = clock;
-        this.recheck = recheck;
+        this.snapshots = new Rechecked<>(clock, recheck, this::rescan, Snapshot::checkedAt);
     }
 
     /** The directory this reads. */
@@ -78,48 +73,21 @@ public final class VirtualDomains {
 
     /** The table of {@code domain} (lower case, no trailing dot), or empty if it is not a virtual domain. */
     public Optional<AliasTable> table(String domain) {
-        Loaded l = current().domains().get(domain);
+        Loaded l = snapshots.current().domains().get(domain);
         return l == null ? Optional.empty() : Optional.of(l.table());
     }
 
     /** The virtual domains, lower case. */
     public Set<String> domains() {
-        return Set.copyOf(current().domains().keySet());
+        return Set.copyOf(snapshots.current().domains().keySet());
     }
 
     /** Everything wrong with the directory and its files, after looking at them now. */
     public List<Problem> problems() {
-        rescanning.lock();
-        try {
-            Snapshot s = rescan(snapshot, clock.instant());
-            snapshot = s;
-            List<Problem> all = new ArrayList<>(s.problems());
-            s.domains().values().forEach(l -> all.addAll(l.problems()));
-            return all;
-        } finally {
-            rescanning.unlock();
-        }
-    }
-
-    private Snapshot current() {
-        Snapshot s = snapshot;
-        Instant now = clock.instant();
-        if (s != null && now.isBefore(s.checkedAt().plus(recheck))) return s;
-        if (s == null) {
-            rescanning.lock();
-        } else if (!rescanning.tryLock()) {
-            return s; // another thread is rescanning; the previous snapshot is good for one more lookup
-        }
-        try {
-            s = snapshot;
-            if (s == null || !now.isBefore(s.checkedAt().plus(recheck))) {
-                s = rescan(s, now);
-                snapshot = s;
-            }
-            return s;
-        } finally {
-            rescanning.unlock();
-        }
+        Snapshot s = snapshots.readNow();
+        List<Problem> all = new ArrayList<>(s.problems());
+        s.domains().values().forEach(l -> all.addAll(l.problems()));
+        return all;
     }
 
     private Snapshot rescan(Snapshot old, Instant now) {
