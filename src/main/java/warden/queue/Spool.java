@@ -181,7 +181,11 @@ public final class Spool {
                 || Files.size(file) != contentStart + size) {
             throw corrupt(file, "incomplete envelope or truncated message");
         }
-        return new QueuedMessage(file, id, arrival, sender, recipients,
+        List<QueuedRecipient> rcpts = new ArrayList<>();
+        for (String r : recipients) {
+            rcpts.add(new QueuedRecipient(rcpts.size(), r, warden.dsn.RecipientDsn.NONE, new RecipientState.Pending()));
+        }
+        return new QueuedMessage(file, id, arrival, sender, warden.dsn.MessageDsn.NONE, rcpts,
                 ReceivedMessage.stored(file, contentStart, size));
     }
 

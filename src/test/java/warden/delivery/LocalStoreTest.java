@@ -161,7 +161,7 @@ class LocalStoreTest {
         QueuedMessage q = Spool.read(dir.resolve("spool/incoming/id-4"));
         assertThat(q.id()).isEqualTo("id-4");
         assertThat(q.reversePath()).isEqualTo("alice@example.org");
-        assertThat(q.recipients()).containsExactly("x@far.example", "y@far.example", "z@far.example");
+        assertThat(q.addresses()).containsExactly("x@far.example", "y@far.example", "z@far.example");
         assertThat(q.arrival()).isEqualTo(CLOCK.instant());
         String wire = new String(q.content().open().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(wire).startsWith("Received: from mail.example.org (mail.example.org [192.0.2.1])\r\n")

@@ -57,7 +57,7 @@ class SpoolTest {
                 """);
         QueuedMessage q = Spool.read(file);
         assertThat(q.reversePath()).isEmpty();
-        assertThat(q.recipients()).containsExactly("bob@example.net", "carol@example.net");
+        assertThat(q.addresses()).containsExactly("bob@example.net", "carol@example.net");
         assertThat(content(q)).isEqualTo("Received: x\r\nSubject: hi\r\n\r\nbody\r\n");
         assertThat(q.content().size()).isEqualTo(34);
         assertThat(q.content().lfSize()).isEqualTo(30);
