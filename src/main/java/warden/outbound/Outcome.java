@@ -15,11 +15,13 @@ import java.util.Optional;
  *        connection refused, timeout)
  * @param status the enhanced status code ({@code 5.1.1}), from the reply or chosen by us
  * @param text the reply text (all lines joined with a space) or our own diagnostic
+ * @param after the step the answer came at, for the log ({@code "RCPT TO:<bob@example.net>"},
+ *        {@code "DATA"}, {@code "MAIL FROM"}, {@code "connect"}, {@code "EHLO"}), empty when none
  * @param relayed the next hop accepted the DSN parameters (RFC 3461 5.2.2: no success report
  *        is ours to send)
  */
 public record Outcome(Kind kind, String recipient, Optional<String> host, Optional<InetAddress> address,
-                      Optional<String> tls, int code, String status, String text, boolean relayed) {
+                      Optional<String> tls, int code, String status, String text, String after, boolean relayed) {
 
     public enum Kind { DELIVERED, DEFERRED, FAILED }
 
