@@ -10,4 +10,9 @@ import java.util.Optional;
  */
 public record MessageDsn(Optional<Ret> ret, Optional<String> envid) {
     public static final MessageDsn NONE = new MessageDsn(Optional.empty(), Optional.empty());
+
+    /** The {@code ENVID=} value to pass on, encoded again ({@link XText}); read it back with {@link DsnParameter#envid}. */
+    public Optional<String> envidParameter() {
+        return envid.map(XText::encode);
+    }
 }

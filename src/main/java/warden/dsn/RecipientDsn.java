@@ -24,4 +24,28 @@ public record RecipientDsn(Set<Notify> notifications, Optional<String> orcpt) {
         if (notifications.isEmpty()) return kind == Notify.FAILURE || kind == Notify.DELAY;
         return notifications.contains(kind);
     }
+
+    /**
+     * The {@code NOTIFY=} value to pass on (spool envelope, next hop): {@code SUCCESS,FAILURE} in
+     * a fixed order; empty when none was given.
+     */
+    public Optional<String> notifyParameter() {
+        if (notifications.isEmpty()) return Optional.empty();
+        StringBuilder b = new StringBuilder();
+        for (Notify n : Notify.values()) {
+            if (notifications.contains(n)) b.append(b.isEmpty() ? "" : ",").append(n.name());
+        }
+        return Optional.of(b.toString());
+    }
+
+    /**
+     * The {@code ORCPT=} value to pass on: {@code addr-type;xtext} with the address encoded again
+     * ({@link XText}); read it back with {@link DsnParameter#orcpt}. Empty when none was given.
+     */
+    public Optional<String> orcptParameter() {
+        return orcpt.map(o -> {
+            int semi = o.indexOf(';');
+            return o.substring(0, semi + 1) + XText.encode(o.substring(semi + 1));
+        });
+    }
 }

@@ -54,6 +54,16 @@ public final class Replies {
     public static final Reply STORAGE_ERROR = Reply.of(451, "4.3.0", "Could not store the message safely; try again later");
     public static final Reply BYE = Reply.of(221, "2.0.0", "Bye");
 
+    /** RFC 3461: a DSN parameter value that is not what the RFC allows; {@code reason} names it and says why. */
+    public static Reply badParameter(String reason) {
+        return Reply.of(501, "5.5.4", reason);
+    }
+
+    /** A DSN parameter given twice in one command: which one counts would be a guess, so neither does. */
+    public static Reply duplicateParameter(String keyword) {
+        return Reply.of(501, "5.5.4", keyword + " given more than once");
+    }
+
     public static Reply queued(String id) {
         return Reply.of(250, "2.0.0", "Ok: queued as " + id);
     }

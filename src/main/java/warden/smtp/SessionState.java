@@ -1,5 +1,7 @@
 package warden.smtp;
 
+import warden.dsn.MessageDsn;
+import warden.dsn.RecipientDsn;
 import warden.recipient.Route;
 
 import java.util.ArrayList;
@@ -43,27 +45,38 @@ public sealed interface SessionState permits SessionState.Fresh, SessionState.Gr
     }
 
     /**
-     * One mail transaction: the reverse path, the MAIL parameters that matter, and the accepted
-     * recipients with their routes (in RCPT order).
+     * One mail transaction: the reverse path, the MAIL parameters that matter (DSN's {@code RET}
+     * and {@code ENVID} among them), and the accepted recipients with their routes (in RCPT order)
+     * and their DSN parameters ({@code NOTIFY}, {@code ORCPT}; only those that gave any).
      */
-    record Transaction(String reversePath, boolean smtputf8, long declaredSize,
-                       Map<String, List<Route>> recipients) {
+    record Transaction(String reversePath, boolean smtputf8, long declaredSize, MessageDsn dsn,
+                       Map<String, List<Route>> recipients, Map<String, RecipientDsn> recipientDsn) {
         public Transaction {
             recipients = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(recipients));
+            recipientDsn = Map.copyOf(recipientDsn);
         }
 
-        public Transaction(String reversePath, boolean smtputf8, long declaredSize) {
-            this(reversePath, smtputf8, declaredSize, Map.of());
+        public Transaction(String reversePath, boolean smtputf8, long declaredSize, MessageDsn dsn) {
+            this(reversePath, smtputf8, declaredSize, dsn, Map.of(), Map.of());
         }
 
-        public Transaction withRecipient(String address, List<Route> routes) {
+        /** Adds {@code address} (a repeated address keeps its place; its routes and DSN are the last given). */
+        public Transaction withRecipient(String address, List<Route> routes, RecipientDsn dsn) {
             Map<String, List<Route>> next = new LinkedHashMap<>(recipients);
             next.put(address, List.copyOf(routes));
-            return new Transaction(reversePath, smtputf8, declaredSize, next);
+            Map<String, RecipientDsn> nextDsn = new java.util.HashMap<>(recipientDsn);
+            if (dsn.equals(RecipientDsn.NONE)) nextDsn.remove(address);
+            else nextDsn.put(address, dsn);
+            return new Transaction(reversePath, smtputf8, declaredSize, this.dsn, next, nextDsn);
         }
 
         public List<String> recipientList() {
             return new ArrayList<>(recipients.keySet());
+        }
+
+        /** The envelope as delivered: sender, recipients, DSN parameters. */
+        public warden.mail.Envelope envelope() {
+            return new warden.mail.Envelope(reversePath, recipientList(), dsn, recipientDsn);
         }
     }
 }

@@ -7,8 +7,12 @@ import warden.delivery.DeliveryReport;
 import warden.delivery.InboundMessage;
 import warden.delivery.Trace;
 import warden.dns.ClientIdentity;
+import warden.dsn.DsnParameter;
+import warden.dsn.MessageDsn;
+import warden.dsn.Notify;
+import warden.dsn.RecipientDsn;
+import warden.dsn.Ret;
 import warden.mail.ClientText;
-import warden.mail.Envelope;
 import warden.mail.MailPath;
 import warden.mail.Reply;
 import warden.message.HeaderBlock;
@@ -41,7 +45,8 @@ import java.util.Set;
  * <h2>Standards</h2>
  * RFC 5321 (the dialogue, replies, limits 4.5.3, timeouts 4.5.3.2), RFC 1869/5321 EHLO,
  * RFC 2920 PIPELINING (replies in order, sent when the input is drained), RFC 1870 SIZE,
- * RFC 6152 8BITMIME, RFC 2034/3463 enhanced status codes, RFC 6531 SMTPUTF8, RFC 3848
+ * RFC 6152 8BITMIME, RFC 2034/3463 enhanced status codes, RFC 6531 SMTPUTF8, RFC 3461 DSN
+ * (NOTIFY, ORCPT, RET, ENVID read by {@link DsnParameter}, carried in the envelope), RFC 3848
  * (ESMTP/ESMTPS/ESMTPA in Received).
  *
  * <p>The session knows no spam rules: every judgement is the {@link PolicySession}'s. It runs on
@@ -52,6 +57,11 @@ public final class SmtpSession {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpSession.class);
     private static final int COMMAND_LINE_MAX = 512;
+    /**
+     * RFC 3461 section 4: the DSN parameters make MAIL (RET, ENVID) and RCPT (NOTIFY, ORCPT) lines
+     * up to 500 characters longer than RFC 5321's 512; other commands keep the 512.
+     */
+    private static final int DSN_COMMAND_LINE_MAX = COMMAND_LINE_MAX + 500;
     private static final int TEXT_LINE_MAX = 1000;
 
     /** What the session is doing, for a graceful shutdown. */
@@ -275,7 +285,7 @@ public final class SmtpSession {
             out.lock().unlock();
         }
         connection.readTimeout(settings.limits().commandTimeout());
-        String line = in.readLine(COMMAND_LINE_MAX);
+        String line = in.readLine(DSN_COMMAND_LINE_MAX);
         phase = Phase.BUSY;
         if (Thread.interrupted()) throw new InterruptedException();
         return line;
@@ -286,6 +296,9 @@ public final class SmtpSession {
         if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
         if (line == SmtpInput.NOT_UTF8) return error(Replies.NOT_UTF8);
         Command c = Command.parse(line);
+        if (c.verb() != Verb.MAIL && c.verb() != Verb.RCPT && octets(line) > COMMAND_LINE_MAX) {
+            return error(Replies.LINE_TOO_LONG);
+        }
         if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
         return switch (c.verb()) {
             case HELO, EHLO -> helo(c);
@@ -336,6 +349,7 @@ public final class SmtpSession {
                 "SIZE " + settings.limits().messageSize(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
+                "DSN",
                 "SMTPUTF8",
                 "HELP")));
         return true;
@@ -366,6 +380,8 @@ public final class SmtpSession {
         boolean smtputf8 = false;
         long size = 0;
         String sizeParam = null; // as the client wrote it, for the log
+        Ret ret = null;
+        String envid = null;
         for (String param : parsed.get().params()) {
             if (!helo.esmtp()) return error(Replies.UNKNOWN_PARAMETER);
             String key = param.contains("=") ? param.substring(0, param.indexOf('=')).toUpperCase(Locale.ROOT) : param.toUpperCase(Locale.ROOT);
@@ -387,6 +403,15 @@ public final class SmtpSession {
                     smtputf8 = true;
                 }
                 case "AUTH" -> { /* RFC 4954 5: accepted and ignored from an unauthenticated client */ }
+                case "RET", "ENVID" -> {
+                    if (key.equals("RET") ? ret != null : envid != null) return error(Replies.duplicateParameter(key));
+                    try {
+                        if (key.equals("RET")) ret = DsnParameter.ret(value);
+                        else envid = DsnParameter.envid(value);
+                    } catch (DsnParameter.Invalid e) {
+                        return error(Replies.badParameter(e.getMessage()));
+                    }
+                }
                 default -> {
                     return error(Replies.UNKNOWN_PARAMETER);
                 }
@@ -405,7 +430,8 @@ public final class SmtpSession {
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + sizeParam);
         }
-        Transaction tx = new Transaction(from.address(), smtputf8, size);
+        Transaction tx = new Transaction(from.address(), smtputf8, size,
+                new MessageDsn(Optional.ofNullable(ret), Optional.ofNullable(envid)));
         enter(new InTransaction(helo, tx));
         if (!decide(Stage.MAIL, Optional.empty(), Optional.empty(), "MAIL " + from)) {
             enter(new Greeted(helo));
@@ -420,7 +446,32 @@ public final class SmtpSession {
         if (!(state instanceof InTransaction t)) return error(Replies.NEED_MAIL);
         Optional<PathAndParams> parsed = pathAndParams(argument, "TO:");
         if (parsed.isEmpty()) return error(Replies.RCPT_SYNTAX);
-        if (!parsed.get().params().isEmpty()) return error(Replies.UNKNOWN_PARAMETER);
+        Set<Notify> notify = null;
+        String orcpt = null;
+        for (String param : parsed.get().params()) {
+            if (!t.helo().esmtp()) return error(Replies.UNKNOWN_PARAMETER);
+            int eq = param.indexOf('=');
+            String key = (eq < 0 ? param : param.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? null : param.substring(eq + 1);
+            try {
+                switch (key) {
+                    case "NOTIFY" -> {
+                        if (notify != null) return error(Replies.duplicateParameter(key));
+                        notify = DsnParameter.notify(value);
+                    }
+                    case "ORCPT" -> {
+                        if (orcpt != null) return error(Replies.duplicateParameter(key));
+                        orcpt = DsnParameter.orcpt(value);
+                    }
+                    default -> {
+                        return error(Replies.UNKNOWN_PARAMETER);
+                    }
+                }
+            } catch (DsnParameter.Invalid e) {
+                return error(Replies.badParameter(e.getMessage()));
+            }
+        }
+        RecipientDsn dsn = new RecipientDsn(notify == null ? Set.of() : notify, Optional.ofNullable(orcpt));
         MailPath to;
         try {
             to = MailPath.parse(parsed.get().path(), t.tx().smtputf8());
@@ -445,7 +496,7 @@ public final class SmtpSession {
         RecipientVerdict.Accepted accepted = (RecipientVerdict.Accepted) verdict;
         services.observer().note("recipient " + address + " routes to " + accepted.routes());
         if (!decide(Stage.RCPT, Optional.of(address), Optional.empty(), "RCPT <" + address + ">")) return !closing;
-        enter(new InTransaction(t.helo(), t.tx().withRecipient(address, accepted.routes())));
+        enter(new InTransaction(t.helo(), t.tx().withRecipient(address, accepted.routes(), dsn)));
         return reply(Replies.RECIPIENT_OK);
     }
 
@@ -516,7 +567,7 @@ public final class SmtpSession {
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
         headers.addAll(transactionHeaders);
-        InboundMessage message = new InboundMessage(new Envelope(t.tx().reversePath(), t.tx().recipientList()),
+        InboundMessage message = new InboundMessage(t.tx().envelope(),
                 t.tx().recipients(), trace, headers, content);
         DeliveryReport report;
         try {
@@ -766,6 +817,12 @@ public final class SmtpSession {
         }
         List<String> list = params.isBlank() ? List.of() : List.of(params.strip().split(" +"));
         return Optional.of(new PathAndParams(path, list));
+    }
+
+    /** The length of {@code line} in UTF-8 octets with its CR, as {@link SmtpInput#readLine} counts against its limit. */
+    private static int octets(String line) {
+        if (line.length() * 3 + 1 <= COMMAND_LINE_MAX) return line.length() + 1;
+        return line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
     }
 
     private static int closingBracket(String s) {
