@@ -103,7 +103,8 @@ public final class Components implements AutoCloseable {
     /**
      * The durable store: Maildirs from the {@code mailbox} template, remote mail to
      * {@code data_dir/spool}. Data files a crash left behind (messages never acknowledged) are
-     * removed first: call it once, before the server accepts.
+     * removed first, spool files of earlier versions moved into the queue: call it once,
+     * before the server accepts.
      */
     public LocalStore store() {
         LocalStore store = new LocalStore(config.mailbox(), spoolDirectory(config), config.hostname(), log, clock,
@@ -113,6 +114,15 @@ public final class Components implements AutoCloseable {
             if (n > 0) log.log("removed " + n + " data files of messages never acknowledged (left by a crash) from " + store.dataFiles());
         } catch (java.io.IOException e) {
             log.log("cannot clean " + store.dataFiles() + ": " + e.getMessage());
+        }
+        try {
+            int n = store.spool().migrate();
+            if (n > 0) log.log("moved " + n + " messages of an earlier Warden from " + store.spool().incoming() + " into the queue");
+            n = store.spool().removeOrphanJournals();
+            if (n > 0) log.log("removed " + n + " journals of messages no longer queued (left by a crash)");
+        } catch (java.io.IOException e) {
+            log.log("cannot move the earlier spool files in " + store.spool().incoming() + " into the queue: "
+                    + warden.log.Cause.of(e) + "; they stay there and are tried again at the next start");
         }
         return store;
     }

@@ -6,6 +6,9 @@ import warden.durable.StagedFile;
 import warden.log.MainLog;
 import warden.message.DataFiles;
 import warden.message.ReceivedMessage;
+import warden.dsn.MessageDsn;
+import warden.dsn.RecipientDsn;
+import warden.queue.Recipient;
 import warden.queue.Spool;
 import warden.recipient.LocalPart;
 import warden.recipient.Route;
@@ -21,7 +24,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,8 +47,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Main log: one line per copy,
  * {@code <id> => bob <bob@example.org>, <b@example.org> R=virtual T=maildir P=var/mail/bob/Maildir/new/...}
- * ({@code R=localuser} when every address was {@code @localhost} or our host name, {@code R=remote T=spool}
- * for the spool file).
+ * ({@code R=localuser} when every address was {@code @localhost} or our host name). Spooling for
+ * remote addresses is not logged as a delivery: the queue manager writes {@code =>} when the next
+ * hop confirms, and is told of each spooled message through {@link #onSpooled}.
  *
  * <h2>Standards</h2>
  * RFC 5321 section 4.4 (trace headers), 6.1 (reliable delivery: the 250 is a promise);
@@ -68,6 +74,7 @@ public final class LocalStore implements MessageStore {
     private final FileModes modes;
     private final ConcurrentHashMap<String, Maildir> maildirs = new ConcurrentHashMap<>();
     private final DataFiles dataFiles;
+    private volatile Consumer<String> spooled = id -> { };
 
     /**
      * @param mailboxTemplate where a user's Maildir is, with {@code {user}} for the mailbox name,
@@ -121,6 +128,11 @@ public final class LocalStore implements MessageStore {
                 u -> new Maildir(Path.of(template.replace(USER, u)), null, hostname, clock, groupCommit, modes));
     }
 
+    /** The outbound spool remote recipients are written to. */
+    public Spool spool() {
+        return spool;
+    }
+
     /** Data files under {@code <spool>/}{@value #RECEIVING}, beside the spool's own files. */
     @Override
     public DataFiles dataFiles() {
@@ -133,8 +145,7 @@ public final class LocalStore implements MessageStore {
     @Override
     public DeliveryReport deliver(InboundMessage message) throws IOException {
         Map<String, LocalCopy> local = new LinkedHashMap<>();
-        Set<String> remote = new LinkedHashSet<>();
-        Set<String> remoteFor = new LinkedHashSet<>();
+        Map<String, Recipient> remote = new LinkedHashMap<>();
         for (String rcpt : message.envelope().recipients()) {
             List<Route> routes = message.routes().get(rcpt);
             if (routes == null || routes.isEmpty()) throw new IOException("no route for <" + rcpt + ">");
@@ -144,7 +155,7 @@ public final class LocalStore implements MessageStore {
                     // the first address decides the folder.
                     case Route.Mailbox m -> local.computeIfAbsent(m.user(),
                             u -> new LocalCopy(u, m.folder(), new LinkedHashSet<>())).recipients().add(rcpt);
-                    case Route.Remote x -> { remote.add(x.address()); remoteFor.add(rcpt); }
+                    case Route.Remote x -> remote.putIfAbsent(x.address(), remote(x.address(), rcpt, message));
                 }
             }
         }
@@ -167,10 +178,11 @@ public final class LocalStore implements MessageStore {
                 copies.add(new DeliveryReport.Copy(join(rcpts), c.user(), staged.getLast().target().toString()));
             }
             if (!remote.isEmpty()) {
-                List<String> to = List.copyOf(remote);
+                List<String> to = List.copyOf(remote.keySet());
                 String head = headers.relay(to, message.trace(), message.extraHeaders());
-                staged.add(spool.stage(message.trace().queueId(), message.envelope().reversePath(), to,
-                        ByteBuffer.wrap(head.getBytes(StandardCharsets.UTF_8)), message.content()));
+                staged.add(spool.stage(message.trace().queueId(), message.envelope().reversePath(), messageDsn(message),
+                        List.copyOf(remote.values()), ByteBuffer.wrap(head.getBytes(StandardCharsets.UTF_8)),
+                        message.content()));
                 copies.add(new DeliveryReport.Copy(join(to), "spool", staged.getLast().target().toString()));
             }
             for (StagedFile f : staged) f.commit();
@@ -187,11 +199,41 @@ public final class LocalStore implements MessageStore {
             log.log(id + " => " + c.user() + " " + brackets(c.recipients()) + " R=" + router(c.recipients())
                     + " T=maildir P=" + copy.path());
         }
-        if (!remote.isEmpty()) {
-            log.log(id + " => " + brackets(remote) + " (" + String.join(", ", remoteFor) + ") R=remote T=spool P="
-                    + copies.getLast().path());
-        }
+        // Spooling is not delivery: the queue manager logs => when the next hop confirms.
+        if (!remote.isEmpty()) spooled.accept(id);
         return new DeliveryReport(copies);
+    }
+
+    /**
+     * Calls {@code listener} with the queue id of each message spooled, once it is durable: the
+     * queue manager's cue to try it at once. Set before the server accepts.
+     */
+    public void onSpooled(Consumer<String> listener) {
+        this.spooled = listener;
+    }
+
+    /**
+     * The spooled recipient for {@code address}, reached through envelope recipient {@code rcpt},
+     * with the DSN parameters given at RCPT. When an alias sent {@code rcpt} elsewhere and the
+     * client gave no ORCPT, the original address becomes the ORCPT (RFC 3461 section 5.2.1 allows
+     * it), so a report names the address the sender used.
+     */
+    static Recipient remote(String address, String rcpt, InboundMessage message) {
+        RecipientDsn dsn = recipientDsn(message, rcpt);
+        if (dsn.orcpt().isEmpty() && !address.equals(rcpt) && rcpt.chars().allMatch(c -> c < 0x80)) {
+            dsn = new RecipientDsn(dsn.notifications(), Optional.of("rfc822;" + rcpt));
+        }
+        return new Recipient(address, dsn);
+    }
+
+    /** The DSN parameters given at RCPT for {@code rcpt}. */
+    static RecipientDsn recipientDsn(InboundMessage message, String rcpt) {
+        return RecipientDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn(rcpt)
+    }
+
+    /** {@code RET} and {@code ENVID} given at MAIL. */
+    static MessageDsn messageDsn(InboundMessage message) {
+        return MessageDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn()
     }
 
     /** Removes every copy and makes the removal durable, so a crash does not bring a copy back. */

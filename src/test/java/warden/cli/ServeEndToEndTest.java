@@ -63,7 +63,7 @@ class ServeEndToEndTest {
             }
             assertThat(bob).hasSize(1);
             assertThat(Files.readString(bob.get(0))).contains("Envelope-to: sales@example.test").contains("Subject: e2e");
-            try (Stream<Path> s = Files.list(dir.resolve("var/spool/incoming"))) {
+            try (Stream<Path> s = Files.list(dir.resolve("var/spool/queue"))) {
                 assertThat(s.toList()).hasSize(1); // far@remote.test, kept for outbound delivery
             }
             String mainlog = Files.readString(dir.resolve("var/log/mainlog"));

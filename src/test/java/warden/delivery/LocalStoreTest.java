@@ -9,7 +9,6 @@ import warden.message.DataFiles;
 import warden.message.MessageWriter;
 import warden.message.ReceivedMessage;
 import warden.queue.QueuedMessage;
-import warden.queue.Spool;
 import warden.recipient.Route;
 import warden.recipient.Route.Mailbox;
 import warden.recipient.Route.Remote;
@@ -49,12 +48,14 @@ class LocalStoreTest {
     Path logFile;
     MainLog log;
     LocalStore store;
+    final List<String> spooled = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void store() throws IOException {
         logFile = dir.resolve("mainlog");
         log = new MainLog(logFile, null, CLOCK);
         store = new LocalStore(dir + "/mail/{user}/Maildir", dir.resolve("spool"), "mx.warden.test", log, CLOCK);
+        store.onSpooled(spooled::add);
     }
 
     static InboundMessage message(String id, Map<String, List<Route>> routes, String content) throws IOException {
@@ -118,7 +119,7 @@ class LocalStoreTest {
                 assertThat(f.getFileName().toString()).endsWith(",S=" + Files.size(f));
             });
         }
-        QueuedMessage q = Spool.read(dir.resolve("spool/incoming/id-big"));
+        QueuedMessage q = store.spool().read("id-big");
         assertThat(new String(q.content().open().readAllBytes(), StandardCharsets.ISO_8859_1)).startsWith("Received: ")
                 .endsWith("X-Warden: HELO ok\r\n" + content);
         inFile.discard();
@@ -158,10 +159,13 @@ class LocalStoreTest {
         routes.put("z@far.example", List.of(new Remote("z@far.example")));
         DeliveryReport report = store.deliver(message("id-4", routes, CONTENT));
 
-        QueuedMessage q = Spool.read(dir.resolve("spool/incoming/id-4"));
+        QueuedMessage q = store.spool().read("id-4");
         assertThat(q.id()).isEqualTo("id-4");
         assertThat(q.reversePath()).isEqualTo("alice@example.org");
         assertThat(q.addresses()).containsExactly("x@far.example", "y@far.example", "z@far.example");
+        // an alias's target names the address the sender used (RFC 3461 5.2.1 ORCPT), one given directly does not
+        assertThat(q.recipients()).extracting(r -> r.dsn().orcpt().orElse("")).containsExactly(
+                "rfc822;list@example.net", "rfc822;list@example.net", "");
         assertThat(q.arrival()).isEqualTo(CLOCK.instant());
         String wire = new String(q.content().open().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(wire).startsWith("Received: from mail.example.org (mail.example.org [192.0.2.1])\r\n")
@@ -170,8 +174,9 @@ class LocalStoreTest {
         assertThat(files("mail/bob/Maildir/new")).hasSize(1);
         assertThat(report.copies()).extracting(DeliveryReport.Copy::destination).containsExactly("bob", "spool");
         log.close();
-        assertThat(Files.readString(logFile)).contains("id-4 => <x@far.example>, <y@far.example>, <z@far.example>"
-                + " (list@example.net, z@far.example) R=remote T=spool P=" + dir.resolve("spool/incoming/id-4"));
+        // spooling is not delivery: no => line for the remote recipients, only bob's Maildir copy
+        assertThat(Files.readString(logFile)).contains("id-4 => bob <list@example.net>").doesNotContain("far.example");
+        assertThat(spooled).containsExactly("id-4");
     }
 
     @Test
@@ -258,7 +263,7 @@ class LocalStoreTest {
         assertThat(tags("mail/bob/Maildir/new")).hasSize(total);
         assertThat(tags("mail/u0/Maildir/new").size() + tags("mail/u1/Maildir/new").size()
                 + tags("mail/u2/Maildir/new").size()).isEqualTo(total);
-        assertThat(files("spool/incoming")).hasSize(total);
+        assertThat(files("spool/queue")).hasSize(total);
         for (String u : List.of("bob", "u0", "u1", "u2")) assertThat(files("mail/" + u + "/Maildir/tmp")).isEmpty();
     }
 
@@ -276,7 +281,7 @@ class LocalStoreTest {
     private void assertNothingDelivered() throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
             assertThat(all.filter(Files::isRegularFile)
-                    .filter(p -> p.getParent().getFileName().toString().matches("new|tmp|incoming"))).isEmpty();
+                    .filter(p -> p.getParent().getFileName().toString().matches("new|tmp|queue"))).isEmpty();
         }
     }
 
