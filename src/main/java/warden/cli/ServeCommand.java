@@ -34,7 +34,10 @@ import java.util.concurrent.CountDownLatch;
  * files and directories it names, {@code data_dir} writable) and refuses to start on a problem,
  * naming the file, the reason and the fix. A listener that cannot be bound is named with the fix
  * ({@code --listen}, the port's owner, CAP_NET_BIND_SERVICE). Running as root is allowed but
- * warned about: the Maildirs would be owned by root, and Dovecot refuses to serve those.
+ * warned about: the Maildirs would be owned by root, and Dovecot refuses to serve those. On the
+ * built-in defaults with a system name that is no FQDN ({@link WardenConfig#outboundProblem()}),
+ * it starts but says loudly that outbound mail is held (a configuration file with such a name is
+ * refused instead).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the SMTP server (default: 127.0.0.1:2525, state under ./var).")
@@ -147,6 +150,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .map(a -> warden.mail.IpText.of(a.getAddress()) + ":" + a.getPort()).toList()
                 + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
         rootWarning(uid(), c).ifPresent(components.log::log);
+        c.outboundProblem().filter(why -> c.outbound()).ifPresent(why -> components.log.log("WARNING: " + why
+                + "; mail for other hosts is kept in the queue and deferred until this is fixed"));
         return new Running(server, components);
     }
 

@@ -1,6 +1,8 @@
 package warden.config;
 
 import warden.mail.Cidr;
+import warden.outbound.NextHop;
+import warden.queue.QueueSettings;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -77,11 +79,143 @@ public final class ConfigLoader {
         java.util.Optional<Path> bounceRecipients = java.util.Optional.ofNullable(top.path("bounce_recipients", null));
         int maxReceived = top.integer("max_received_headers", warden.policy.content.MailLoop.DEFAULT_LIMIT, 1, 1000);
         java.util.Optional<Path> localUsers = java.util.Optional.ofNullable(top.path("local_users", null));
+        boolean outbound = top.bool("outbound", true);
+        java.util.Map<String, List<NextHop>> routes = routes(top);
+        java.util.Optional<NextHop> smarthost = java.util.Optional.ofNullable(
+                top.scalar("smarthost", null, NEXT_HOP_EXPECTED, ConfigLoader::nextHop));
+        java.util.Optional<Path> smarthostCredentials = java.util.Optional.ofNullable(top.path("smarthost_credentials", null));
+        QueueSettings queue = queue(top.section("queue"));
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
-                localUsers);
+                localUsers, outbound, routes, smarthost, smarthostCredentials, queue);
+    }
+
+    static final String NEXT_HOP_EXPECTED = "a next hop such as \"[10.0.0.5]:25\", \"[mail.provider.example]:587\","
+            + " \"mail.example.net\" or \"[::1]:2525\"";
+
+    /**
+     * {@code routes:}: a recipient domain ({@code example.net}), its subdomains ({@code .example.net})
+     * or every remote domain ({@code "*"}) to a list of next hops tried in order (a single hop may be
+     * written without the list).
+     */
+    private static java.util.Map<String, List<NextHop>> routes(Section top) {
+        Section s = top.section("routes");
+        java.util.Map<String, List<NextHop>> out = new java.util.LinkedHashMap<>();
+        for (String key : s.keys()) {
+            String domain;
+            try {
+                domain = routeDomain(key);
+            } catch (IllegalArgumentException e) {
+                s.node(key);
+                s.problem(key, s.lineOf(key), e.getMessage(),
+                        "write a domain (example.net), a domain and its subdomains (.example.net) or \"*\" for every other domain");
+                continue;
+            }
+            List<NextHop> hops = s.list(key, List.of(), NEXT_HOP_EXPECTED, ConfigLoader::nextHop);
+            if (hops.isEmpty()) {
+                s.problem(key, s.lineOf(key), "no next hop given", "list at least one, e.g. [\"[10.0.0.5]:25\"]");
+                continue;
+            }
+            if (out.containsKey(domain)) {
+                s.problem(key, s.lineOf(key), "the same domain as another route (names are case-insensitive)", "keep one of the two");
+                continue;
+            }
+            out.put(domain, hops);
+        }
+        s.finish();
+        return out;
+    }
+
+    /** A {@code routes:} key: {@code *}, a domain, or {@code .domain} for its subdomains; lower case. */
+    static String routeDomain(String key) {
+        String k = key.strip();
+        if (k.equals("*")) return k;
+        if (k.startsWith(".")) return "." + hostname(k.substring(1));
+        return hostname(k);
+    }
+
+    /**
+     * A next hop: {@code [address]:port}, {@code [name]:port}, {@code name}, {@code name:port}, a
+     * bare IPv4 address; the port is 25 unless given. A bare IPv6 address must be in brackets (its
+     * colons would be read as a port).
+     */
+    static NextHop nextHop(String text) {
+        String t = text.strip();
+        if (t.isEmpty()) throw new IllegalArgumentException("an empty next hop");
+        String host;
+        String port = null;
+        boolean bracketed = t.startsWith("[");
+        if (bracketed) {
+            int close = t.indexOf(']');
+            if (close < 0) throw new IllegalArgumentException("'" + text + "' has no closing ]");
+            host = t.substring(1, close);
+            String rest = t.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) throw new IllegalArgumentException("'" + text + "': only :port may follow ]");
+                port = rest.substring(1);
+            }
+            if (host.regionMatches(true, 0, "IPv6:", 0, 5)) host = host.substring(5);
+        } else {
+            int colon = t.indexOf(':');
+            if (colon >= 0 && colon != t.lastIndexOf(':')) {
+                throw new IllegalArgumentException("'" + text + "': put an IPv6 address in brackets, e.g. [::1]:25");
+            }
+            host = colon < 0 ? t : t.substring(0, colon);
+            if (colon >= 0) port = t.substring(colon + 1);
+        }
+        int p = 25;
+        if (port != null) {
+            try {
+                p = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "': the port must be a number");
+            }
+            if (p < 1 || p > 65535) throw new IllegalArgumentException("'" + text + "': the port must be 1..65535");
+        }
+        InetAddress ip = Cidr.literal(host);
+        if (ip != null) return new NextHop(warden.mail.IpText.of(ip), p, true);
+        if (host.contains(":")) throw new IllegalArgumentException("'" + text + "': '" + host + "' is not an IP address");
+        try {
+            return new NextHop(hostname(host), p, bracketed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + text + "': '" + host + "' is neither a host name nor an IP address");
+        }
+    }
+
+    /** {@code queue:}: retry backoff, lifetime, concurrency and delay warnings; Postfix's defaults. */
+    private static QueueSettings queue(Section s) {
+        QueueSettings d = QueueSettings.DEFAULTS;
+        Duration retryMin = s.duration("retry_min", d.retryMin());
+        Duration retryMax = s.duration("retry_max", d.retryMax());
+        Duration maxAge = s.duration("max_age", d.maxAge());
+        int concurrency = s.integer("concurrency_per_destination", d.concurrencyPerDestination(), 1, 10_000);
+        java.util.Optional<Duration> delayWarning = java.util.Optional.ofNullable(s.duration("delay_warning", null));
+        if (retryMin.isZero() || retryMin.isNegative()) {
+            s.problem("retry_min", s.lineOf("retry_min"), "must be longer than 0s: a zero backoff retries a failing host in a tight loop",
+                    "write 5m (Postfix's minimal_backoff_time) or at least a few seconds");
+            retryMin = d.retryMin();
+        }
+        if (retryMax.compareTo(retryMin) < 0) {
+            s.problem("retry_max", s.lineOf("retry_max"), Units.format(retryMax) + " is shorter than queue.retry_min "
+                    + Units.format(retryMin), "make queue.retry_max at least queue.retry_min (the backoff doubles up to it)");
+            retryMax = retryMin;
+        }
+        if (maxAge.compareTo(retryMin) < 0) {
+            s.problem("max_age", s.lineOf("max_age"), Units.format(maxAge) + " is shorter than queue.retry_min "
+                    + Units.format(retryMin) + ": mail would bounce at its first temporary failure",
+                    "write days, e.g. 5d (Postfix's maximal_queue_lifetime)");
+            maxAge = d.maxAge();
+        }
+        if (delayWarning.isPresent() && (delayWarning.get().isZero() || delayWarning.get().compareTo(maxAge) >= 0)) {
+            s.problem("delay_warning", s.lineOf("delay_warning"), Units.format(delayWarning.get())
+                    + " is not between 0s and queue.max_age " + Units.format(maxAge) + ": the warning would never be sent",
+                    "write a few hours, e.g. 4h (Postfix's delay_warning_time), or remove the key for no warnings");
+            delayWarning = java.util.Optional.empty();
+        }
+        s.finish();
+        return new QueueSettings(retryMin, retryMax, maxAge, concurrency, delayWarning);
     }
 
     /** {@code mailbox_file_mode} and {@code mailbox_directory_mode}: octal, applied whatever the umask. */

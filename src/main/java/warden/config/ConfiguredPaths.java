@@ -3,12 +3,10 @@ package warden.config;
 import warden.log.Cause;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,6 +19,11 @@ import java.util.Optional;
  * their mail from relay clients would go to the spool for other sites, never to a mailbox. The
  * built-in default ({@code <data_dir>/virtual}) may be missing: that means no virtual domains.
  *
+ * <p>In a configuration file with {@code outbound: true} (the default), {@code hostname} must be a
+ * name to greet other servers with ({@link warden.outbound.OutboundIdentity}): a bad one is refused
+ * here too, as the one setting whose mistake gets the host blacklisted (seeds 000 and 001). The
+ * built-in defaults are not refused: {@link WardenConfig#outboundProblem()} holds the queue instead.
+ *
  * <p>Contents (the lines of the list files) are checked by their owners
  * ({@code DomainRouter.validate}, {@code BounceRecipients.validate}).
  */
@@ -30,7 +33,7 @@ public final class ConfiguredPaths {
 
     /** Every problem with the paths of {@code c}, in key order; empty when all is well. */
     public static List<ConfigProblem> check(WardenConfig c) {
-        Lines lines = Lines.of(c.source());
+        KeyLines lines = KeyLines.of(c.source());
         List<ConfigProblem> problems = new ArrayList<>();
         dataDir(c.dataDir()).ifPresent(p -> problems.add(lines.problem("data_dir", p)));
         if (!c.virtualDomains().equals(c.dataDir().resolve("virtual")) && !Files.exists(c.virtualDomains())) {
@@ -41,6 +44,14 @@ public final class ConfiguredPaths {
         c.policy().whitelistHosts().flatMap(f -> listFile(f, "no host would be whitelisted",
                         "one IP, CIDR or *.example.com name per line"))
                 .ifPresent(p -> problems.add(lines.problem("whitelist_hosts", p)));
+        c.smarthostCredentials().flatMap(f -> listFile(f, "the smarthost would get no credentials and mail to it would wait",
+                        "target.mail.server.example:login:password lines, as Debian's exim4 passwd.client"))
+                .ifPresent(p -> problems.add(lines.problem("smarthost_credentials", p)));
+        if (c.fromFile() && c.outbound()) {
+            warden.outbound.OutboundIdentity.problem(c.hostname()).ifPresent(why -> problems.add(lines.problem("hostname",
+                    new Found(why + "; every outbound HELO, bounces included, uses it (when hostname is not set, it is the"
+                            + " system's name)", warden.outbound.OutboundIdentity.FIX))));
+        }
         return problems;
     }
 
@@ -87,25 +98,5 @@ public final class ConfiguredPaths {
             return Optional.of(new Found(file + " cannot be read: Permission denied", "let the user Warden runs as read it"));
         }
         return Optional.empty();
-    }
-
-    /** The lines of the top-level keys of the configuration file, for the problems' {@code file:line}. */
-    private record Lines(String file, Map<String, Integer> keys) {
-        static Lines of(String source) {
-            try {
-                Path p = Path.of(source);
-                if (Files.isRegularFile(p) && YamlReader.read(Files.readString(p, StandardCharsets.UTF_8), source)
-                        instanceof ConfigNode.Mapping m) {
-                    return new Lines(source, m.keyLines());
-                }
-            } catch (IOException | RuntimeException e) {
-                // no lines then: the problem still names the file and the key
-            }
-            return new Lines(source, Map.of());
-        }
-
-        ConfigProblem problem(String key, Found f) {
-            return new ConfigProblem(file, keys.getOrDefault(key, 0), key, f.message(), f.fix());
-        }
     }
 }

@@ -32,6 +32,13 @@ import java.util.Set;
  * @param maxReceivedHeaders how many Received: headers a message may arrive with (mail-loop)
  * @param localUsers the {@code local_users} file: mailbox names that clients outside
  *        {@code relay_networks} may send to before their Maildir exists, if any
+ * @param outbound whether Warden delivers mail to other hosts over SMTP ({@code outbound}, true);
+ *        when true, {@code hostname} must be a real FQDN (see {@link #outboundProblem()})
+ * @param routes {@code routes:}: a recipient domain ({@code example.net}), its subdomains
+ *        ({@code .example.net}) or {@code *} to the next hops tried in order, in file order
+ * @param smarthost {@code smarthost:}: the relay for every remote domain no route names
+ * @param smarthostCredentials {@code smarthost_credentials:}: a Debian exim4 {@code passwd.client} file
+ * @param queue {@code queue.*}: retry backoff, lifetime, concurrency and delay warnings
  */
 public record WardenConfig(
         String source,
@@ -52,9 +59,20 @@ public record WardenConfig(
         DnsLists dnsLists,
         java.util.Optional<Path> bounceRecipients,
         int maxReceivedHeaders,
-        java.util.Optional<Path> localUsers) {
+        java.util.Optional<Path> localUsers,
+        boolean outbound,
+        java.util.Map<String, List<warden.outbound.NextHop>> routes,
+        java.util.Optional<warden.outbound.NextHop> smarthost,
+        java.util.Optional<Path> smarthostCredentials,
+        warden.queue.QueueSettings queue) {
+
+    /** The {@link #source()} of a configuration read from no file. */
+    public static final String BUILT_IN = "(built-in defaults)";
 
     public WardenConfig {
+        var copy = new java.util.LinkedHashMap<String, List<warden.outbound.NextHop>>();
+        routes.forEach((domain, hops) -> copy.put(domain, List.copyOf(hops)));
+        routes = java.util.Collections.unmodifiableMap(copy);
         listen = List.copyOf(listen);
         trustedProxies = List.copyOf(trustedProxies);
         localDomains = Set.copyOf(localDomains);
@@ -63,14 +81,35 @@ public record WardenConfig(
 
     /** The configuration used when no file is given. */
     public static WardenConfig defaults() {
-        return ConfigLoader.parse("", "(built-in defaults)");
+        return ConfigLoader.parse("", BUILT_IN);
+    }
+
+    /** Whether this configuration was read from a file (and not the built-in defaults). */
+    public boolean fromFile() {
+        return !BUILT_IN.equals(source);
+    }
+
+    /**
+     * Why the queue must not deliver over SMTP now, with the fix; empty when it may. Present when
+     * {@code outbound: false}, or when {@code hostname} is no name to greet the world with (not a
+     * FQDN, {@code localhost}, {@code *.localdomain}, an IP address: receivers refuse such a HELO and
+     * the CBL lists senders that use it, seeds 000 and 001). {@code config check} and {@code serve}
+     * refuse the second case in a configuration file; it can only reach a running queue on the
+     * built-in defaults ({@code ./warden serve} on a host whose name is not a FQDN), where the queue
+     * keeps the mail and defers it with this reason.
+     */
+    public java.util.Optional<String> outboundProblem() {
+        if (!outbound) return java.util.Optional.of("outbound delivery is off (outbound: false in " + source + ")");
+        return warden.outbound.OutboundIdentity.problem(hostname).map(why -> "outbound delivery is held: " + why
+                + (fromFile() ? "" : " (no configuration file: this is the system's name)")
+                + " (fix: " + warden.outbound.OutboundIdentity.FIX + ")");
     }
 
     /** This configuration listening on {@code listeners} instead ({@code serve --listen}). */
     public WardenConfig withListen(List<Listener> listeners) {
         return new WardenConfig(source, hostname, listeners, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bareLineEndings, greylist, policy, dnsLists, bounceRecipients,
-                maxReceivedHeaders, localUsers);
+                maxReceivedHeaders, localUsers, outbound, routes, smarthost, smarthostCredentials, queue);
     }
 
     /**

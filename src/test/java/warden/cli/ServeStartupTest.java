@@ -126,12 +126,12 @@ class ServeStartupTest {
     @Test
     void aDataDirThatIsAFileOrCannotBeWrittenIsAProblem() throws Exception {
         Path file = Files.writeString(dir.resolve("plain"), "x");
-        WardenConfig asFile = ConfigLoader.parse("data_dir: " + file + "\n", "w.yaml");
+        WardenConfig asFile = ConfigLoader.parse("hostname: mx.example.org\ndata_dir: " + file + "\n", "w.yaml");
         assertThat(Components.validateFiles(asFile)).singleElement().hasToString(
                 "w.yaml: data_dir: " + file + " is not a directory (fix: create it for the user Warden runs as (install -d -o warden "
                         + file + ") or set data_dir)");
         // /proc exists and is not a place anyone can make a directory in, root included
-        WardenConfig proc = ConfigLoader.parse("data_dir: /proc\n", "w.yaml");
+        WardenConfig proc = ConfigLoader.parse("hostname: mx.example.org\ndata_dir: /proc\n", "w.yaml");
         assertThat(Components.validateFiles(proc)).singleElement().asString().contains("/proc is not writable: ");
     }
 

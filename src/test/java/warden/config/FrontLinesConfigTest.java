@@ -91,7 +91,8 @@ class FrontLinesConfigTest {
         Files.createDirectories(dir.resolve("virtual"));
         Path bounces = Files.createDirectories(dir.resolve("bounce-rcpts"));
         Files.writeString(bounces.resolve("example.org"), "postmaster\nbob@example.org\n");
-        WardenConfig c = ConfigLoader.parse("virtual_domains: " + dir.resolve("virtual") + "\nbounce_recipients: " + bounces + "\n",
+        WardenConfig c = ConfigLoader.parse("hostname: mx.example.org\nvirtual_domains: " + dir.resolve("virtual")
+                        + "\nbounce_recipients: " + bounces + "\n",
                 "warden.yaml");
         assertThat(Components.validateFiles(c)).singleElement().satisfies(p -> {
             assertThat(p.file()).isEqualTo(bounces.resolve("example.org").toString());

@@ -31,12 +31,16 @@ public final class HeloBogusName implements Check {
 
     @Override public Stage stage() { return Stage.HELO; }
 
+    /** Whether {@code h} is one of the default names above (also what our own outbound HELO must not be). */
+    public static boolean isDefaultName(HeloName.Hostname h) {
+        String n = h.name();
+        return NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain") || h.localhost();
+    }
+
     @Override
     public Finding check(SessionSnapshot s) {
         if (!(HeloName.of(s) instanceof HeloName.Hostname h)) return NOT_A_HOST_NAME;
-        String n = h.name();
-        boolean bogus = NAMES.contains(n) || n.startsWith("localhost.") || n.endsWith(".localdomain") || h.localhost();
-        if (!bogus) return NOT_DEFAULT;
+        if (!isDefaultName(h)) return NOT_DEFAULT;
         if (s.clientAddress().isLoopbackAddress()) return pass("a loopback client may call itself " + h.shown());
         return fail("HELO " + h.shown() + " is a default name of unconfigured software, not this client's name");
     }
