@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -199,7 +198,7 @@ public final class PostfixInstance implements AutoCloseable {
         String lastFailure = "";
         for (int attempt = 0; attempt < 3 && bound < 0; attempt++) {
             if (attempt > 0) run(List.of("postconf", "-c", etc.toString(), "-MX", "127.0.0.1:" + tried + "/inet"));
-            int candidate = freeLoopbackPort();
+            int candidate = LoopbackPorts.free();
             tried = candidate;
             run(List.of("postconf", "-c", etc.toString(), "-Me",
                     "127.0.0.1:" + candidate + "/inet=127.0.0.1:" + candidate + " inet n - n - - smtpd"));
@@ -375,12 +374,6 @@ public final class PostfixInstance implements AutoCloseable {
         if (!Files.isExecutable(Path.of("/usr/sbin/postfix")) || !Files.exists(Path.of("/usr/share/postfix/master.cf.dist"))) {
             throw new AssertionError("Postfix is not installed: run .ci/run, or apt-get install postfix "
                     + "(debconf postfix/main_mailer_type 'No configuration')");
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
         }
     }
 
