@@ -180,8 +180,17 @@ public final class Components implements AutoCloseable {
         List<warden.recipient.Problem> problems = new java.util.ArrayList<>(
                 router(config, Clock.systemUTC()).validate());
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
+        config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
+                new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
         return out;
+    }
+
+    /** What {@code config check} warns about without refusing: a credentials file others may read. */
+    public static List<String> warnings(WardenConfig config) {
+        return config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
+                .flatMap(f -> new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).modeWarning())
+                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of());
     }
 
     @Override
