@@ -228,12 +228,12 @@ public final class LocalStore implements MessageStore {
 
     /** The DSN parameters given at RCPT for {@code rcpt}. */
     static RecipientDsn recipientDsn(InboundMessage message, String rcpt) {
-        return RecipientDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn(rcpt)
+        return message.envelope().dsn(rcpt);
     }
 
     /** {@code RET} and {@code ENVID} given at MAIL. */
     static MessageDsn messageDsn(InboundMessage message) {
-        return MessageDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn()
+        return message.envelope().dsn();
     }
 
     /** Removes every copy and makes the removal durable, so a crash does not bring a copy back. */
