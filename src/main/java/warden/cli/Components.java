@@ -127,6 +127,14 @@ public final class Components implements AutoCloseable {
         return store;
     }
 
+    /**
+     * The delivery status reports (bounces, delay warnings, success reports) the queue sends,
+     * written into {@code store}'s data files, beside the spool they are queued into.
+     */
+    public warden.dsn.DeliveryReports reports(LocalStore store) {
+        return new warden.dsn.DeliveryReports(config.hostname(), store.dataFiles(), clock, log);
+    }
+
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
