@@ -9,6 +9,10 @@ import warden.greylist.Greylist;
 import warden.greylist.GreylistStore;
 import warden.greylist.GreylistStores;
 import warden.log.MainLog;
+import warden.outbound.Destination;
+import warden.outbound.Outcome;
+import warden.outbound.Transport;
+import warden.queue.QueueManager;
 import warden.policy.DialoguePolicy;
 import warden.policy.FrontLines;
 import warden.policy.OwnIdentity;
@@ -26,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Wires Warden's parts from a configuration: the one place where the resolver, the recipient
@@ -133,6 +138,29 @@ public final class Components implements AutoCloseable {
      */
     public warden.dsn.DeliveryReports reports(LocalStore store) {
         return new warden.dsn.DeliveryReports(config.hostname(), store.dataFiles(), clock, log);
+    }
+
+    /**
+     * The queue manager over {@code store}'s spool: remote recipients through {@link #transport()}
+     * to the destinations of {@link #destinations()}, ours into {@code store}'s Maildirs, reports by
+     * {@link #reports}, held while {@link WardenConfig#outboundProblem()} says so. Not started.
+     */
+    public QueueManager queue(LocalStore store) {
+        return new QueueManager(store.spool(), transport(), destinations(), address -> recipients.verify(address, true),
+                store, reports(store), config.queue(), config::outboundProblem, log::log, clock);
+    }
+
+    /** How the queue sends to other hosts. */
+    Transport transport() {
+        // XXX until the SMTP client is wired in: every remote recipient stays queued, deferred
+        return (destination, message, rcpts) -> rcpts.stream().map(r -> new Outcome(Outcome.Kind.DEFERRED, r.address(),
+                Optional.empty(), Optional.empty(), Optional.empty(), 0, "4.3.0", "no SMTP client in this build yet", "",
+                false)).toList();
+    }
+
+    /** The destination of a recipient domain: routes, smarthost, else MX. */
+    Function<String, Destination> destinations() {
+        return QueueManager::mx; // XXX until the router is wired in
     }
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
