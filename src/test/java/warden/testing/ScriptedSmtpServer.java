@@ -1,7 +1,6 @@
 package warden.testing;
 
 import javax.net.ssl.SSLSocket;
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,6 +139,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private volatile Tls tls = Tls.NONE;
     private volatile String authLogin;
     private volatile String authPassword;
+    private volatile String authMechanisms = "PLAIN LOGIN";
     private final Map<Step, String> replies = new ConcurrentHashMap<>();
     private final Map<Step, String> raw = new ConcurrentHashMap<>();
     private final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
@@ -230,6 +230,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public ScriptedSmtpServer auth(String login, String password) {
         this.authLogin = login;
         this.authPassword = password;
+        return this;
+    }
+
+    /** The mechanisms offered with {@link #auth} (default {@code PLAIN LOGIN}); both are accepted whatever is offered. */
+    public ScriptedSmtpServer authMechanisms(String mechanisms) {
+        this.authMechanisms = mechanisms;
         return this;
     }
 
@@ -367,6 +373,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final class Connection {
         private Socket socket;
         private InputStream in;
+        private final byte[] buf = new byte[64 * 1024];
+        private int pos;
+        private int lim;
         private OutputStream out;
         private final Session session;
         private boolean onTls;
@@ -381,7 +390,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
         private void attach(Socket s) throws IOException {
             socket = s;
-            in = new BufferedInputStream(s.getInputStream());
+            in = s.getInputStream();
+            pos = lim = 0;
             out = s.getOutputStream();
         }
 
@@ -431,7 +441,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             lines.add(hostname + " greets " + name);
             lines.addAll(extensions);
             if (tls != Tls.NONE && !onTls) lines.add("STARTTLS");
-            if (authLogin != null) lines.add("AUTH PLAIN LOGIN");
+            if (authLogin != null) lines.add("AUTH " + authMechanisms);
             answer(Step.EHLO, scripted(Step.EHLO, "250 " + String.join("\n", lines)));
         }
 
@@ -568,8 +578,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         private void answer(Step step, String reply) throws IOException {
             if (stalls.contains(step)) {
                 // Never answer; swallow input until the client gives up or the server closes.
-                byte[] sink = new byte[8192];
-                while (in.read(sink) >= 0) {
+                while (in.read(buf) >= 0) {
                     // discard
                 }
                 throw new Hangup();
@@ -610,7 +619,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** Whether more of what the client sent is waiting to be read (it pipelined). */
         private boolean pending() throws IOException {
             delay();
-            return in.available() > 0;
+            return pos < lim || in.available() > 0;
         }
 
         /** One command line without its CRLF, UTF-8; null at the end of input. */
@@ -625,14 +634,31 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
         /** One line with its line end (CRLF, or a lone LF), at most {@link #MAX_LINE} octets; null at the end. */
         private byte[] readDataLine() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream(128);
-            int c;
-            while ((c = in.read()) >= 0) {
-                b.write(c);
-                if (c == '\n' || b.size() >= MAX_LINE) break;
+            byte[] line = null;
+            int n = 0;
+            while (true) {
+                if (pos == lim) {
+                    int r = in.read(buf, 0, buf.length);
+                    if (r < 0) return line; // what came before the end, or null
+                    pos = 0;
+                    lim = r;
+                }
+                int end = pos;
+                while (end < lim && buf[end] != '\n' && n + end - pos < MAX_LINE) end++;
+                boolean complete = end < lim;
+                if (complete && buf[end] == '\n') end++;
+                int add = end - pos;
+                line = line == null ? java.util.Arrays.copyOfRange(buf, pos, end) : concat(line, n, add);
+                n += add;
+                pos = end;
+                if (complete) return line;
             }
-            if (c < 0 && b.size() == 0) return null;
-            return b.toByteArray();
+        }
+
+        private byte[] concat(byte[] line, int n, int add) {
+            byte[] longer = java.util.Arrays.copyOf(line, n + add);
+            System.arraycopy(buf, pos, longer, n, add);
+            return longer;
         }
     }
 
