@@ -10,7 +10,10 @@ import warden.greylist.GreylistStore;
 import warden.greylist.GreylistStores;
 import warden.log.MainLog;
 import warden.outbound.Destination;
-import warden.outbound.Outcome;
+import warden.outbound.CredentialSource;
+import warden.outbound.MxHopResolver;
+import warden.outbound.Router;
+import warden.outbound.SmtpTransport;
 import warden.outbound.Transport;
 import warden.queue.QueueManager;
 import warden.policy.DialoguePolicy;
@@ -30,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -54,6 +58,7 @@ public final class Components implements AutoCloseable {
     public final PolicyEngine policy;
     /** The greylist store, when greylisting is enabled and the store could be opened. */
     public final Optional<GreylistStore> greylistStore;
+    private SmtpTransport transport;
 
     private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
@@ -150,17 +155,29 @@ public final class Components implements AutoCloseable {
                 store, reports(store), config.queue(), config::outboundProblem, log::log, clock);
     }
 
-    /** How the queue sends to other hosts. */
-    Transport transport() {
-        // XXX until the SMTP client is wired in: every remote recipient stays queued, deferred
-        return (destination, message, rcpts) -> rcpts.stream().map(r -> new Outcome(Outcome.Kind.DEFERRED, r.address(),
-                Optional.empty(), Optional.empty(), Optional.empty(), 0, "4.3.0", "no SMTP client in this build yet", "",
-                false)).toList();
+    /**
+     * How the queue sends to other hosts: the SMTP client, greeting with our {@code hostname},
+     * finding hosts by MX (and knowing our own names and addresses, so an MX pointing back at us is
+     * a loop). Closed by {@link #close()}.
+     */
+    synchronized Transport transport() {
+        if (transport == null) {
+            Set<String> ourNames = new java.util.LinkedHashSet<>();
+            ourNames.add(config.hostname());
+            transport = new SmtpTransport(config.hostname(), new MxHopResolver(resolver, ourNames, interfaceAddresses()),
+                    credentials());
+        }
+        return transport;
     }
 
-    /** The destination of a recipient domain: routes, smarthost, else MX. */
+    /** The relay login for the smarthost ({@code smarthost_credentials}). */
+    CredentialSource credentials() {
+        return CredentialSource.NONE; // XXX until the passwd.client reader is wired in
+    }
+
+    /** The destination of a recipient domain: {@code routes:}, then {@code smarthost}, else MX. */
     Function<String, Destination> destinations() {
-        return QueueManager::mx; // XXX until the router is wired in
+        return Router.from(config)::route;
     }
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
@@ -214,6 +231,9 @@ public final class Components implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (transport != null) transport.close();
+        }
         greylistStore.ifPresent(store -> {
             try {
                 store.close();

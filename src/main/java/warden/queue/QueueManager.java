@@ -8,7 +8,6 @@ import warden.dsn.ReportedRecipient;
 import warden.dsn.Reports;
 import warden.log.Cause;
 import warden.outbound.Destination;
-import warden.outbound.NextHop;
 import warden.outbound.Outcome;
 import warden.outbound.Transport;
 import warden.queue.JournalEvent.ReportKind;
@@ -126,7 +125,7 @@ public final class QueueManager implements AutoCloseable {
     /**
      * @param spool the spool the store writes into
      * @param transport sends to remote destinations (the SMTP client)
-     * @param routes the destination for a recipient domain (routes, smarthost, MX); see {@link #mx}
+     * @param routes the destination for a recipient domain (routes, smarthost, MX: {@link warden.outbound.Router#route})
      * @param recipients routes a recipient address with relaying allowed
      *        ({@code address -> domainRouter.verify(address, true)})
      * @param local writes a copy into a local mailbox
@@ -160,11 +159,6 @@ public final class QueueManager implements AutoCloseable {
         this.log = new DeliveryLog(log);
         this.clock = clock;
         this.tick = tick;
-    }
-
-    /** Plain MX delivery for a domain: what routes give when no {@code routes:} or smarthost applies. */
-    public static Destination mx(String domain) {
-        return new Destination(domain, List.of(new NextHop(domain, 25, false)), false);
     }
 
     /** Reports that never report anything (until the bounce maker is wired in). */
@@ -475,7 +469,7 @@ public final class QueueManager implements AutoCloseable {
         try {
             return routes.apply(domain);
         } catch (RuntimeException e) {
-            return mx(domain);
+            return Destination.mx(domain.toLowerCase(Locale.ROOT));
         }
     }
 
@@ -508,7 +502,7 @@ public final class QueueManager implements AutoCloseable {
             Outcome o = i < outcomes.size() && outcomes.get(i) != null ? outcomes.get(i)
                     : new Outcome(Outcome.Kind.DEFERRED, r.address(), Optional.empty(), Optional.empty(), Optional.empty(),
                     0, "4.3.0", "no outcome from the transport (internal error)", "", false);
-            String router = routerName(destination, r.address());
+            String router = destination.router();
             switch (o.kind()) {
                 case DELIVERED -> {
                     events.add(new JournalEvent.Delivered(now, r.index(), o.host(), o.relayed(), o.diagnostic()));
@@ -554,16 +548,6 @@ public final class QueueManager implements AutoCloseable {
     private static String status(Outcome o) {
         if (!o.status().isEmpty()) return o.status();
         return o.code() >= 500 ? "5.0.0" : "4.0.0";
-    }
-
-    /** {@code R=}: {@code dnslookup} for MX delivery, {@code smarthost} or {@code route} for configured next hops. */
-    static String routerName(Destination d, String address) {
-        String domain = address.substring(address.lastIndexOf('@') + 1);
-        if (d.key().equalsIgnoreCase(domain) && d.hops().size() == 1 && !d.hops().getFirst().literal()
-                && d.hops().getFirst().host().equalsIgnoreCase(domain)) {
-            return "dnslookup";
-        }
-        return d.authenticate() || d.key().toLowerCase(Locale.ROOT).contains("smarthost") ? "smarthost" : "route";
     }
 
     /**

@@ -13,6 +13,7 @@ import warden.dsn.RecipientDsn;
 import warden.log.MainLog;
 import warden.mail.Reply;
 import warden.message.ReceivedMessage;
+import warden.outbound.Destination;
 import warden.outbound.Outcome;
 import warden.recipient.RecipientVerdict;
 import warden.recipient.Route;
@@ -81,7 +82,7 @@ class QueueManagerTest {
     }
 
     QueueManager start(QueueSettings settings, Duration tick) {
-        manager = new QueueManager(spool, transport, QueueManager::mx, ROUTER, store,
+        manager = new QueueManager(spool, transport, Destination::mx, ROUTER, store,
                 new DeliveryReports("mx.warden.test", store.dataFiles(), clock, mainLog), settings, () -> problem,
                 log::add, clock, tick).start();
         store.onSpooled(manager::arrived);
@@ -118,7 +119,7 @@ class QueueManagerTest {
         assertThat(log).containsExactly("m1 => bob@example.net R=dnslookup T=remote_smtp H=mx.test [127.0.0.1]"
                 + " X=TLS1.3:TLS_AES_256_GCM_SHA384:256 C=\"250 2.0.0 Ok: queued as 42\"", "m1 Completed");
         assertThat(transport.calls).singleElement().satisfies(c -> {
-            assertThat(c.destination()).isEqualTo(QueueManager.mx("example.net"));
+            assertThat(c.destination()).isEqualTo(Destination.mx("example.net"));
             assertThat(c.addresses()).containsExactly("bob@example.net");
             assertThat(c.content()).isEqualTo(BODY);
         });
