@@ -114,22 +114,12 @@ port_of() { case $1 in postfix) echo "$POSTFIX_PORT";; warden) echo "$WARDEN_POR
 maildir_of() { case $1 in postfix) echo "$pf_maildir";; warden) echo "$wd_maildir";; esac; }
 
 start_warden() {
-  [ -x "$repo/warden" ] || die "no ./warden launcher in $repo"
   write_warden_config bigmail.sh <<EOF
 limits:
   message_size: $(((SIZE + 1048576) / 1024))K
 EOF
-  (cd "$repo" && ./warden config check "$wd_dir/warden.yaml") >"$OUT/warden-config-check.log" 2>&1 \
-    || die "./warden config check rejected the generated config:
-$(cat "$OUT/warden-config-check.log")"
   : >"$OUT/warden.log"
-  (cd "$repo" && exec setsid ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
-  warden_pid=$!
-  remember warden "$warden_pid"
-  wait_listening warden "$WARDEN_PORT" "$warden_pid" "$WARDEN_START_TIMEOUT" \
-    || die "warden did not listen on 127.0.0.1:$WARDEN_PORT; last lines of $OUT/warden.log:
-$(tail -n 20 "$OUT/warden.log")"
-  warden_java=$(find_java "$warden_pid") || warden_java=$warden_pid
+  serve_warden
 }
 
 # Samples, every 0.2 s, the sum of VmRSS and of Pss over a process and its children (Postfix's
@@ -139,10 +129,7 @@ $(tail -n 20 "$OUT/warden.log")"
 sample_memory() { # label root-pid
   local label=$1 root=$2 peak_rss=0 peak_pss=0 rss pss
   while kill -0 "$root" 2>/dev/null; do
-    # shellcheck disable=SC2046
-    read -r rss pss < <(for p in "$root" $(pgrep -P "$root"); do
-      cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null; done |
-      awk '/^VmRSS:/ { r += $2 } /^Pss:/ { p += $2 } END { print r + 0, p + 0 }')
+    read -r rss pss < <(tree_memory "$root")
     ((rss > peak_rss)) && peak_rss=$rss
     ((pss > peak_pss)) && peak_pss=$pss
     printf '%s %s\n' "$peak_rss" "$peak_pss" >"$OUT/$label-peak.tmp"
@@ -153,7 +140,7 @@ sample_memory() { # label root-pid
 
 start_sampler() { # label root-pid
   rm -f "$OUT/$1-peak"
-  setsid bash -c "$(declare -f sample_memory); OUT='$OUT'; sample_memory '$1' '$2'" &
+  setsid bash -c "$(declare -f tree_memory sample_memory); OUT='$OUT'; sample_memory '$1' '$2'" &
   sampler_pid=$!
   remember sampler "$sampler_pid"
 }

@@ -1,5 +1,5 @@
 # bench/common.sh - shell shared by the benchmarks that set Warden beside Postfix
-# (throughput.sh, bigmail.sh): sourced, never run. The sourcing script sets, before calling
+# (throughput.sh, bigmail.sh, relay.sh): sourced, never run. The sourcing script sets, before calling
 # these: OUT, pids (a directory for PID files), BENCH_DIR, IMAGE, IMAGE_SIZE, FS (loop|tmpfs),
 # KEEP_IMAGE, POSTFIX_PORT, RECIPIENT, here (bench/), pf_etc, pf_spool, and the flags
 # mounted=0 postfix_started=0. POSTFIX_EXTRA (an array, may be empty) adds main.cf settings.
@@ -186,6 +186,68 @@ postfix_queue_empty() {
   [ -z "$(find "$pf_spool/maildrop" "$pf_spool/incoming" "$pf_spool/active" \
             "$pf_spool/deferred" -type f -print -quit 2>/dev/null)" ]
 }
+
+# smtp-sink on 127.0.0.1:$SINK_PORT (it stores nothing unless told to), with extra options;
+# its output (with -c, the running counters) goes to $OUT/smtp-sink.log. Sets sink_pid.
+start_sink() { # smtp-sink options...
+  setsid smtp-sink -u nobody -m 1000 "$@" "127.0.0.1:$SINK_PORT" 1024 >"$OUT/smtp-sink.log" 2>&1 &
+  sink_pid=$!
+  remember sink "$sink_pid"
+  wait_listening smtp-sink "$SINK_PORT" "$sink_pid" 10 \
+    || die "smtp-sink did not listen on 127.0.0.1:$SINK_PORT; see $OUT/smtp-sink.log"
+}
+
+# Starts `./warden serve --config $wd_dir/warden.yaml` (after `config check`, which also builds
+# the jar outside any timing and says exactly what is wrong with a generated config) in its own
+# process group, and waits until it listens on WARDEN_PORT. Sets warden_pid (the launcher, leader
+# of the group) and warden_java (the JVM). Words in the array warden_prefix (may be unset) go
+# before ./warden, e.g. (env JAVA_TOOL_OPTIONS=...).
+serve_warden() {
+  [ -x "$repo/warden" ] || die "no ./warden launcher in $repo (merge main once 'warden serve' exists, or leave warden out of TARGETS)"
+  (cd "$repo" && ./warden config check "$wd_dir/warden.yaml") >"$OUT/warden-config-check.log" 2>&1 \
+    || die "./warden config check rejected the generated config:
+$(cat "$OUT/warden-config-check.log")"
+  # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
+  # its process group, so stopping the group also stops a java child.
+  (cd "$repo" && exec setsid ${warden_prefix[@]+"${warden_prefix[@]}"} ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
+  warden_pid=$!
+  remember warden "$warden_pid"
+  wait_listening warden "$WARDEN_PORT" "$warden_pid" "$WARDEN_START_TIMEOUT" \
+    || die "warden did not listen on 127.0.0.1:$WARDEN_PORT within ${WARDEN_START_TIMEOUT}s; last lines of $OUT/warden.log:
+$(tail -n 20 "$OUT/warden.log")"
+  warden_java=$(find_java "$warden_pid") || warden_java=$warden_pid
+}
+
+cpu_ticks() { # prints "busy total" jiffies over all CPUs
+  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+# "rss_kib pss_kib" summed over a process and its children (Postfix: master, smtpd, cleanup,
+# qmgr...). RSS counts shared pages once per process; PSS shares them out.
+tree_memory() { # root-pid
+  local p
+  # shellcheck disable=SC2046
+  for p in "$1" $(pgrep -P "$1"); do cat "/proc/$p/status" "/proc/$p/smaps_rollup" 2>/dev/null; done |
+    awk '/^VmRSS:/ { r += $2 } /^Pss:/ { p += $2 } END { print r + 0, p + 0 }'
+}
+
+# awk functions for reports: median of a space-separated list, and "median (min-max)".
+# shellcheck disable=SC2016
+awk_medians='
+  function sortn(arr, n,    i, j, t) {
+    for (i = 2; i <= n; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
+  }
+  function median(list,    arr, n) {
+    n = split(list, arr, " "); if (n == 0 || list == "" || arr[1] == "-") return "-"
+    sortn(arr, n)
+    return (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
+  }
+  function cell(list,    arr, n, m) {
+    m = median(list); if (m == "-") return "-"
+    n = split(list, arr, " "); sortn(arr, n)
+    return n > 1 ? sprintf("%.0f (%.0f-%.0f)", m, arr[1], arr[n]) : sprintf("%.0f", m)
+  }
+'
 
 # The Java PID (for VmHWM): ./warden may exec java or run it as a child.
 find_java() {

@@ -136,33 +136,11 @@ maildir_of() {
   case $1 in sink) echo "";; postfix) echo "$pf_maildir";; warden) echo "$wd_maildir";; esac
 }
 
-start_sink() {
-  setsid smtp-sink -u nobody -m 1000 "127.0.0.1:$SINK_PORT" 1024 >"$OUT/smtp-sink.log" 2>&1 &
-  sink_pid=$!
-  remember sink "$sink_pid"
-  wait_listening smtp-sink "$SINK_PORT" "$sink_pid" 10 \
-    || die "smtp-sink did not listen on 127.0.0.1:$SINK_PORT; see $OUT/smtp-sink.log"
-}
-
 start_warden() {
-  [ -x "$repo/warden" ] || die "no ./warden launcher in $repo (merge main once 'warden serve' exists, or run with TARGETS=\"sink postfix\")"
   write_warden_config throughput.sh </dev/null
-  # Builds the jar if needed (outside any timing) and says exactly what is wrong with the
-  # generated config if the lead's format moved on.
-  (cd "$repo" && ./warden config check "$wd_dir/warden.yaml") >"$OUT/warden-config-check.log" 2>&1 \
-    || die "./warden config check rejected the generated config:
-$(cat "$OUT/warden-config-check.log")"
-  local jfr=()
-  [ "$PROFILE" = jfr ] && jfr=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,jdk.FileForce#threshold=0ms,dumponexit=true,filename=$OUT/warden-run$run.jfr")
-  # setsid without a fork (the subshell is no group leader): $! is the launcher's PID and
-  # its process group, so stopping the group also stops a java child.
-  (cd "$repo" && exec setsid "${jfr[@]}" ./warden serve --config "$wd_dir/warden.yaml" >>"$OUT/warden.log" 2>&1) &
-  warden_pid=$!
-  remember warden "$warden_pid"
-  wait_listening warden "$WARDEN_PORT" "$warden_pid" "$WARDEN_START_TIMEOUT" \
-    || die "warden did not listen on 127.0.0.1:$WARDEN_PORT within ${WARDEN_START_TIMEOUT}s; last lines of $OUT/warden.log:
-$(tail -n 20 "$OUT/warden.log")"
-  warden_java=$(find_java "$warden_pid") || warden_java=$warden_pid
+  warden_prefix=()
+  [ "$PROFILE" = jfr ] && warden_prefix=(env "JAVA_TOOL_OPTIONS=${JAVA_TOOL_OPTIONS:-} -XX:StartFlightRecording=settings=profile,jdk.FileForce#threshold=0ms,dumponexit=true,filename=$OUT/warden-run$run.jfr")
+  serve_warden
 }
 
 stop_warden() {
@@ -174,10 +152,6 @@ stop_warden() {
 }
 
 # ---- measuring
-
-cpu_ticks() { # prints "busy total" jiffies over all CPUs
-  awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
 
 fresh_maildir() { # target
   local dir
@@ -263,20 +237,7 @@ rotate() { # k words...
 # ---- report
 
 report() {
-  awk -F'\t' -v runs="$RUNS" -v rssfile="$OUT/warden-rss.tsv" '
-    function sortn(arr, n,    i, j, t) {
-      for (i = 2; i <= n; i++) { t = arr[i]; for (j = i - 1; j >= 1 && arr[j] > t; j--) arr[j + 1] = arr[j]; arr[j + 1] = t }
-    }
-    function median(list,    arr, n) {
-      n = split(list, arr, " "); if (n == 0 || list == "" || arr[1] == "-") return "-"
-      sortn(arr, n)
-      return (n % 2) ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
-    }
-    function cell(list,    arr, n, m) {
-      m = median(list); if (m == "-") return "-"
-      n = split(list, arr, " "); sortn(arr, n)
-      return n > 1 ? sprintf("%.0f (%.0f-%.0f)", m, arr[1], arr[n]) : sprintf("%.0f", m)
-    }
+  awk -F'\t' -v runs="$RUNS" -v rssfile="$OUT/warden-rss.tsv" "$awk_medians"'
     $1 == "run" { next }
     {
       k = $2 SUBSEP $3

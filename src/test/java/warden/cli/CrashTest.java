@@ -3,6 +3,8 @@ package warden.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import warden.testing.LoopbackPorts;
+import warden.testing.ServeProcess;
 import warden.testing.TestDnsServer;
 
 import java.io.BufferedReader;
@@ -10,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class CrashTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void everyAcknowledgedMessageSurvivesSigkillOnceAndWhole() throws Exception {
         try (TestDnsServer dns = TestDnsServer.start()) {
-            int port = freeLoopbackPort();
+            int port = LoopbackPorts.free();
             Path data = dir.resolve("var");
             for (int u = 0; u < USERS; u++) {
                 for (String sub : List.of("tmp", "new", "cur")) Files.createDirectories(maildir(data, "u" + u).resolve(sub));
@@ -71,9 +71,9 @@ class CrashTest {
                     greylist: {enabled: false}
                     limits: {message_size: 1M}
                     """.formatted(port, data, dns.address().getPort()));
-            Process warden = startWarden(yaml);
+            ServeProcess warden = ServeProcess.start(yaml, dir);
             try {
-                awaitBanner(port, warden);
+                warden.awaitListening(port);
                 List<Acked> acked = Collections.synchronizedList(new ArrayList<>());
                 AtomicInteger acks = new AtomicInteger();
                 AtomicBoolean killed = new AtomicBoolean();
@@ -85,9 +85,8 @@ class CrashTest {
                             send(port, client, acked, acks, killed, enough)));
                 }
                 enough.await(30, TimeUnit.SECONDS);
-                warden.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no flush
+                warden.kill(); // SIGKILL: no shutdown hook, no flush
                 killed.set(true);
-                assertThat(warden.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 for (Thread t : clients) t.join(30_000);
 
                 assertThat(acked).as("acknowledged before the kill").hasSizeGreaterThanOrEqualTo(1);
@@ -125,8 +124,8 @@ class CrashTest {
                         acked.size(), inNew, inTmp);
 
                 // And the server comes back on the same data after the kill, and delivers.
-                warden = startWarden(yaml);
-                awaitBanner(port, warden);
+                warden = ServeProcess.start(yaml, dir);
+                warden.awaitListening(port);
                 List<Acked> after = Collections.synchronizedList(new ArrayList<>());
                 AtomicBoolean stop = new AtomicBoolean();
                 CountDownLatch one = new CountDownLatch(1);
@@ -143,8 +142,7 @@ class CrashTest {
                     assertThat(copies).as("%s after the restart in %s", token, user).isEqualTo(1);
                 }
             } finally {
-                warden.destroyForcibly();
-                warden.waitFor(30, TimeUnit.SECONDS);
+                warden.kill();
             }
         }
     }
@@ -211,39 +209,6 @@ class CrashTest {
             if (line == null) throw new IOException("connection closed");
             if (!line.startsWith(code)) throw new IOException("expected " + code + ", got " + line);
         } while (line.length() > 3 && line.charAt(3) == '-');
-    }
-
-    private Process startWarden(Path yaml) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "warden.Warden", "serve", "--config", yaml.toString());
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("warden.out").toFile());
-        pb.directory(dir.toFile());
-        return pb.start();
-    }
-
-    private void awaitBanner(int port, Process warden) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < end) {
-            if (!warden.isAlive()) {
-                throw new AssertionError("warden serve exited: " + Files.readString(dir.resolve("warden.out")));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                s.setSoTimeout(10_000);
-                String banner = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-                if (banner != null && banner.startsWith("220")) return;
-            } catch (IOException notYet) {
-                Thread.sleep(50); // polling for the child's listener, not a timing assumption
-            }
-        }
-        throw new AssertionError("warden serve did not listen within 60s: " + Files.readString(dir.resolve("warden.out")));
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
     private static Path maildir(Path data, String user) {

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,8 +35,8 @@ import java.util.stream.Stream;
  * the client's HELO ({@code helo=<...>}), through an access-table {@code INFO} action, because
  * Postfix logs the HELO name only on such lines and on rejects.
  *
- * <p>Opportunistic STARTTLS ({@link Builder#starttls()}) uses a self-signed certificate made
- * for the test with the openssl command; with {@code smtpd_tls_loglevel = 1} Postfix logs
+ * <p>Opportunistic STARTTLS ({@link Builder#starttls()}) uses the self-signed
+ * {@link TestCertificate} (for {@value TestCertificate#HOST}), written as PEM; with {@code smtpd_tls_loglevel = 1} Postfix logs
  * "TLS connection established ... TLSv1.3 with cipher ...".
  *
  * <p>Needs root (Postfix's master runs as root and drops to {@code postfix}; mail is delivered
@@ -53,7 +52,7 @@ import java.util.stream.Stream;
  */
 public final class PostfixInstance implements AutoCloseable {
 
-    /** Bound on any one postfix/openssl command and on waiting for the master to go. */
+    /** Bound on any one postfix command and on waiting for the master to go. */
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final int NOBODY = 65534;
 
@@ -103,7 +102,7 @@ public final class PostfixInstance implements AutoCloseable {
             return this;
         }
 
-        /** Offers STARTTLS (smtpd_tls_security_level = may) with a certificate made for this test. */
+        /** Offers STARTTLS (smtpd_tls_security_level = may) with the {@link TestCertificate}. */
         public Builder starttls() {
             this.starttls = true;
             return this;
@@ -180,8 +179,7 @@ public final class PostfixInstance implements AutoCloseable {
         if (b.starttls) {
             Path key = etc.resolve("key.pem");
             Path cert = etc.resolve("cert.pem");
-            run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + b.hostname,
-                    "-days", "2", "-keyout", key.toString(), "-out", cert.toString()));
+            TestCertificate.get().writePem(cert, key);
             main.put("smtpd_tls_security_level", "may");
             main.put("smtpd_tls_cert_file", cert.toString());
             main.put("smtpd_tls_key_file", key.toString());
@@ -200,7 +198,7 @@ public final class PostfixInstance implements AutoCloseable {
         String lastFailure = "";
         for (int attempt = 0; attempt < 3 && bound < 0; attempt++) {
             if (attempt > 0) run(List.of("postconf", "-c", etc.toString(), "-MX", "127.0.0.1:" + tried + "/inet"));
-            int candidate = freeLoopbackPort();
+            int candidate = LoopbackPorts.free();
             tried = candidate;
             run(List.of("postconf", "-c", etc.toString(), "-Me",
                     "127.0.0.1:" + candidate + "/inet=127.0.0.1:" + candidate + " inet n - n - - smtpd"));
@@ -376,12 +374,6 @@ public final class PostfixInstance implements AutoCloseable {
         if (!Files.isExecutable(Path.of("/usr/sbin/postfix")) || !Files.exists(Path.of("/usr/share/postfix/master.cf.dist"))) {
             throw new AssertionError("Postfix is not installed: run .ci/run, or apt-get install postfix "
                     + "(debconf postfix/main_mailer_type 'No configuration')");
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
         }
     }
 
