@@ -59,6 +59,7 @@ public final class ConfigCommand implements Runnable {
                 out.println((target == null ? "built-in defaults" : target) + ": OK");
                 out.println("  hostname " + config.hostname() + ", listening on " + config.listen()
                         + ", data in " + config.dataDir());
+                Components.warnings(config).forEach(w -> out.println("  warning: " + w));
                 return 0;
             }
             var err = spec.commandLine().getErr();

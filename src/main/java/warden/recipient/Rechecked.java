@@ -9,7 +9,8 @@ import java.util.function.Function;
 
 /**
  * A view of files on disk that is looked at again at most once per {@code recheck} interval (by
- * the injected clock): the one reloading rule of {@link VirtualDomains} and {@link LocalUsers}.
+ * the injected clock): the one reloading rule of {@link VirtualDomains}, {@link LocalUsers} and
+ * {@link warden.outbound.PasswdClient}.
  *
  * <p>A lookup serves the current snapshot. When it is older than {@code recheck}, one caller
  * looks at the disk (the reader gets the old snapshot, so it can keep what did not change) while
@@ -19,7 +20,7 @@ import java.util.function.Function;
  *
  * @param <S> the snapshot: what one look at the disk found, and when
  */
-final class Rechecked<S> {
+public final class Rechecked<S> {
 
     private final Clock clock;
     private final Duration recheck;
@@ -32,7 +33,7 @@ final class Rechecked<S> {
      * @param reader reads the disk again, given the previous snapshot (null the first time) and now
      * @param checkedAt when a snapshot was read
      */
-    Rechecked(Clock clock, Duration recheck, BiFunction<S, Instant, S> reader, Function<S, Instant> checkedAt) {
+    public Rechecked(Clock clock, Duration recheck, BiFunction<S, Instant, S> reader, Function<S, Instant> checkedAt) {
         this.clock = clock;
         this.recheck = recheck;
         this.reader = reader;
@@ -40,7 +41,7 @@ final class Rechecked<S> {
     }
 
     /** The snapshot to serve a lookup with, read again if it is older than {@code recheck}. */
-    S current() {
+    public S current() {
         S s = snapshot;
         Instant now = clock.instant();
         if (s != null && fresh(s, now)) return s;
@@ -62,7 +63,7 @@ final class Rechecked<S> {
     }
 
     /** A snapshot read now, whatever the interval (for {@code config check} and start-up). */
-    S readNow() {
+    public S readNow() {
         looking.lock();
         try {
             S s = reader.apply(snapshot, clock.instant());
