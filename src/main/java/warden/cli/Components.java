@@ -9,6 +9,13 @@ import warden.greylist.Greylist;
 import warden.greylist.GreylistStore;
 import warden.greylist.GreylistStores;
 import warden.log.MainLog;
+import warden.outbound.Destination;
+import warden.outbound.CredentialSource;
+import warden.outbound.MxHopResolver;
+import warden.outbound.Router;
+import warden.outbound.SmtpTransport;
+import warden.outbound.Transport;
+import warden.queue.QueueManager;
 import warden.policy.DialoguePolicy;
 import warden.policy.FrontLines;
 import warden.policy.OwnIdentity;
@@ -26,6 +33,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Wires Warden's parts from a configuration: the one place where the resolver, the recipient
@@ -49,6 +58,7 @@ public final class Components implements AutoCloseable {
     public final PolicyEngine policy;
     /** The greylist store, when greylisting is enabled and the store could be opened. */
     public final Optional<GreylistStore> greylistStore;
+    private SmtpTransport transport;
 
     private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
@@ -135,6 +145,41 @@ public final class Components implements AutoCloseable {
         return new warden.dsn.DeliveryReports(config.hostname(), store.dataFiles(), clock, log);
     }
 
+    /**
+     * The queue manager over {@code store}'s spool: remote recipients through {@link #transport()}
+     * to the destinations of {@link #destinations()}, ours into {@code store}'s Maildirs, reports by
+     * {@link #reports}, held while {@link WardenConfig#outboundProblem()} says so. Not started.
+     */
+    public QueueManager queue(LocalStore store) {
+        return new QueueManager(store.spool(), transport(), destinations(), address -> recipients.verify(address, true),
+                store, reports(store), config.queue(), config::outboundProblem, log::log, clock);
+    }
+
+    /**
+     * How the queue sends to other hosts: the SMTP client, greeting with our {@code hostname},
+     * finding hosts by MX (and knowing our own names and addresses, so an MX pointing back at us is
+     * a loop). Closed by {@link #close()}.
+     */
+    synchronized Transport transport() {
+        if (transport == null) {
+            Set<String> ourNames = new java.util.LinkedHashSet<>();
+            ourNames.add(config.hostname());
+            transport = new SmtpTransport(config.hostname(), new MxHopResolver(resolver, ourNames, interfaceAddresses()),
+                    credentials());
+        }
+        return transport;
+    }
+
+    /** The relay login for the smarthost ({@code smarthost_credentials}). */
+    CredentialSource credentials() {
+        return CredentialSource.NONE; // XXX until the passwd.client reader is wired in
+    }
+
+    /** The destination of a recipient domain: {@code routes:}, then {@code smarthost}, else MX. */
+    Function<String, Destination> destinations() {
+        return Router.from(config)::route;
+    }
+
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
@@ -195,6 +240,9 @@ public final class Components implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (transport != null) transport.close();
+        }
         greylistStore.ifPresent(store -> {
             try {
                 store.close();

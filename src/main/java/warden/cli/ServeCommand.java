@@ -9,6 +9,7 @@ import warden.config.ConfigLoader;
 import warden.config.ConfigProblem;
 import warden.config.WardenConfig;
 import warden.log.Cause;
+import warden.queue.QueueManager;
 import warden.smtp.SessionObserver;
 import warden.smtp.SessionServices;
 import warden.smtp.SmtpServer;
@@ -138,21 +139,27 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot open the main log in data_dir: " + Cause.of(e), e);
         }
+        warden.delivery.LocalStore store = components.store();
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
-                components.services(components.store(), SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());
+                components.services(store, SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());
         try {
             server.start();
         } catch (BindException e) {
             components.close();
             throw new IOException("cannot listen on " + e.getMessage() + " (fix: " + bindFix(e) + ")", e);
         }
+        // The queue starts once we listen (a port in use stops nothing half-started); the store tells it of
+        // each spooled message, and its start-up scan picks up whatever an earlier run left.
+        QueueManager queue = components.queue(store);
+        store.onSpooled(queue::arrived);
+        queue.start();
         components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses().stream()
                 .map(a -> warden.mail.IpText.of(a.getAddress()) + ":" + a.getPort()).toList()
                 + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
         rootWarning(uid(), c).ifPresent(components.log::log);
         c.outboundProblem().filter(why -> c.outbound()).ifPresent(why -> components.log.log("WARNING: " + why
                 + "; mail for other hosts is kept in the queue and deferred until this is fixed"));
-        return new Running(server, components);
+        return new Running(server, queue, components);
     }
 
     /** What to do about a listener that could not be bound. */
@@ -187,11 +194,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** A running server and its parts. */
-    public record Running(SmtpServer server, Components components) implements AutoCloseable {
+    public record Running(SmtpServer server, QueueManager queue, Components components) implements AutoCloseable {
         @Override
         public void close() {
             components.log.log("shutting down: finishing messages in progress");
             server.close();
+            queue.close();
             components.log.log("stopped");
             components.close();
         }

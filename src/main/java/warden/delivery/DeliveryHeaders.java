@@ -59,11 +59,19 @@ public final class DeliveryHeaders {
      * @param recipients the envelope addresses that reached this mailbox
      */
     public String finalDelivery(String reversePath, List<String> recipients, Trace trace, List<String> extraHeaders) {
-        StringBuilder b = new StringBuilder(512);
+        return finalDelivery(reversePath, recipients) + relay(recipients, trace, extraHeaders);
+    }
+
+    /**
+     * {@code Return-path:}, {@code Envelope-to:} and {@code Delivery-date:} alone: for a message
+     * from the queue, which carries our Received header already.
+     */
+    public String finalDelivery(String reversePath, List<String> recipients) {
+        StringBuilder b = new StringBuilder(256);
         b.append("Return-path: <").append(clean(reversePath)).append('>').append(CRLF);
         b.append(foldedList("Envelope-to:", recipients));
         b.append("Delivery-date: ").append(date(ZonedDateTime.now(clock))).append(CRLF);
-        return b.append(relay(recipients, trace, extraHeaders)).toString();
+        return b.toString();
     }
 
     /** The header block for a copy that goes on to another server: Received and the extra lines. */

@@ -8,6 +8,8 @@ import warden.message.DataFiles;
 import warden.message.ReceivedMessage;
 import warden.dsn.MessageDsn;
 import warden.dsn.RecipientDsn;
+import warden.queue.LocalDelivery;
+import warden.queue.QueuedMessage;
 import warden.queue.Recipient;
 import warden.queue.Spool;
 import warden.recipient.LocalPart;
@@ -58,7 +60,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Not done: per-user file ownership (Exim's {@code group = mail}; the mode is {@code mailbox_file_mode}),
  * quotas, Sieve.
  */
-public final class LocalStore implements MessageStore {
+public final class LocalStore implements MessageStore, LocalDelivery {
 
     private static final String USER = "{user}";
     /** The data files of messages being received, in the spool directory: the same file system. */
@@ -228,12 +230,38 @@ public final class LocalStore implements MessageStore {
 
     /** The DSN parameters given at RCPT for {@code rcpt}. */
     static RecipientDsn recipientDsn(InboundMessage message, String rcpt) {
-        return RecipientDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn(rcpt)
+        return message.envelope().dsn(rcpt);
     }
 
     /** {@code RET} and {@code ENVID} given at MAIL. */
     static MessageDsn messageDsn(InboundMessage message) {
-        return MessageDsn.NONE; // XXX until the DSN inbound parsing lands: message.dsn()
+        return message.envelope().dsn();
+    }
+
+    /**
+     * A copy of a queued message into a local mailbox (a bounce to a local sender): the queue's
+     * content already starts with our Received header, so only Return-path, Envelope-to and
+     * Delivery-date go on top. Durable on return.
+     */
+    @Override
+    public LocalDelivery.Copy deliver(QueuedMessage message, List<String> addresses, Route.Mailbox mailbox)
+            throws IOException {
+        Maildir box;
+        try {
+            box = maildir(mailbox.user()).folder(mailbox.folder());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        byte[] crlf = headers.finalDelivery(message.reversePath(), addresses).getBytes(StandardCharsets.UTF_8);
+        StagedFile f = box.stage(ByteBuffer.wrap(ReceivedMessage.toLf(crlf, crlf.length)), message.content());
+        try {
+            f.commit();
+            f.targetSync().sync();
+        } catch (IOException | RuntimeException e) {
+            undo(List.of(f));
+            throw e;
+        }
+        return new LocalDelivery.Copy(router(new LinkedHashSet<>(addresses)), f.target());
     }
 
     /** Removes every copy and makes the removal durable, so a crash does not bring a copy back. */

@@ -51,7 +51,7 @@ final class IdleConnections implements AutoCloseable {
         this.perDestination = perDestination;
         this.total = total;
         long tick = Math.clamp(idleTime.toMillis() / 2, 20, 1000);
-        this.reaper = Thread.ofVirtual().name("smtp-idle-reaper").start(() -> reap(tick));
+        this.reaper = idleNanos <= 0 ? null : Thread.ofVirtual().name("smtp-idle-reaper").start(() -> reap(tick));
     }
 
     /** An open connection to {@code key} that has just answered RSET, or null. */
@@ -140,7 +140,7 @@ final class IdleConnections implements AutoCloseable {
             idle.clear();
             count = 0;
         }
-        reaper.interrupt();
+        if (reaper != null) reaper.interrupt();
         all.forEach(c -> c.quit(QUIT_PATIENCE));
     }
 }

@@ -2,6 +2,7 @@ package warden.outbound;
 
 import warden.dsn.Notify;
 import warden.dsn.RecipientDsn;
+import warden.dsn.XText;
 import warden.mail.ClientText;
 import warden.queue.QueuedMessage;
 import warden.queue.QueuedRecipient;
@@ -162,7 +163,7 @@ final class MessageSender {
             if (utf8) b.append(" SMTPUTF8");
             if (relayed) {
                 message.dsn().ret().ifPresent(ret -> b.append(" RET=").append(ret.name()));
-                message.dsn().envid().ifPresent(id -> b.append(" ENVID=").append(Xtext.encode(id)));
+                message.dsn().envid().flatMap(MessageSender::xtext).ifPresent(id -> b.append(" ENVID=").append(id));
             }
             return b.toString();
         }
@@ -177,7 +178,9 @@ final class MessageSender {
                 }
                 dsn.orcpt().ifPresent(o -> {
                     int semi = o.indexOf(';');
-                    if (semi > 0) b.append(" ORCPT=").append(o, 0, semi).append(';').append(Xtext.encode(o.substring(semi + 1)));
+                    if (semi > 0) {
+                        xtext(o.substring(semi + 1)).ifPresent(x -> b.append(" ORCPT=").append(o, 0, semi).append(';').append(x));
+                    }
                 });
             }
             return b.toString();
@@ -264,6 +267,15 @@ final class MessageSender {
 
         private Optional<java.net.InetAddress> address() {
             return Optional.of(client.candidate().address());
+        }
+    }
+
+    /** The xtext form, or empty for a value xtext here cannot carry (then the optional parameter is left out). */
+    private static Optional<String> xtext(String value) {
+        try {
+            return Optional.of(XText.encode(value));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.Optional;
  * retry 2026-11-24T13:31:00Z
  * </pre>
  * Fields are separated by one space; the recipient is named by its index in the envelope; a host
- * is xtext ({@link XText}) or {@code -} when no host answered; {@code delivered} says
+ * is xtext ({@link FieldText}) or {@code -} when no host answered; {@code delivered} says
  * {@code relayed} when the next hop took the DSN parameters on (RFC 3461 5.2.2); the reply, last,
  * is the rest of the line, escaped ({@link ClientText}) so it holds no line break.
  */
@@ -146,11 +146,11 @@ public sealed interface JournalEvent {
     }
 
     private static Optional<String> host(String field) {
-        return field.equals("-") ? Optional.empty() : Optional.of(XText.decode(field));
+        return field.equals("-") ? Optional.empty() : Optional.of(FieldText.decode(field));
     }
 
     private static String hostField(Optional<String> host) {
-        return host.filter(h -> !h.isEmpty()).map(XText::encode).orElse("-");
+        return host.filter(h -> !h.isEmpty()).map(FieldText::encode).orElse("-");
     }
 
     private static String text(String s) {

@@ -39,7 +39,7 @@ import java.util.Set;
  * </pre>
  * Lines end in LF. {@code ret}, {@code envid} and a recipient's {@code notify=}/{@code orcpt=}
  * appear only when the client gave them (RFC 3461); {@code envid} and {@code orcpt} are xtext
- * ({@link XText}), which never holds a space or an angle bracket, so the address is everything
+ * ({@link FieldText}), which never holds a space or an angle bracket, so the address is everything
  * from the first {@code <} to the last {@code >}. {@code size} is the length of the message
  * that follows the blank line, so a truncated file is recognised as corrupt. Version 1 files
  * (no DSN lines) read as well: they are what {@link Spool#migrate()} converts.
@@ -74,14 +74,14 @@ public record SpoolEnvelope(String id, Instant arrival, String reversePath, Mess
                 .append("arrival ").append(arrival).append('\n')
                 .append("sender <").append(oneLine(reversePath)).append(">\n");
         dsn.ret().ifPresent(r -> env.append("ret ").append(r).append('\n'));
-        dsn.envid().ifPresent(e -> env.append("envid ").append(XText.encode(e)).append('\n'));
+        dsn.envid().ifPresent(e -> env.append("envid ").append(FieldText.encode(e)).append('\n'));
         for (Recipient r : recipients) {
             env.append("recipient <").append(oneLine(r.address())).append('>');
             if (!r.dsn().notifications().isEmpty()) {
                 env.append(" notify=").append(String.join(",", r.dsn().notifications().stream()
                         .sorted().map(Enum::name).toList()));
             }
-            r.dsn().orcpt().ifPresent(o -> env.append(" orcpt=").append(XText.encode(o)));
+            r.dsn().orcpt().ifPresent(o -> env.append(" orcpt=").append(FieldText.encode(o)));
             env.append('\n');
         }
         env.append("size ").append(size).append("\n\n");
@@ -137,7 +137,7 @@ public record SpoolEnvelope(String id, Instant arrival, String reversePath, Mess
                     case "arrival" -> arrival = Instant.parse(value);
                     case "sender" -> sender = unbracket(value);
                     case "ret" -> ret = Optional.of(Ret.valueOf(value.toUpperCase(Locale.ROOT)));
-                    case "envid" -> envid = Optional.of(XText.decode(value));
+                    case "envid" -> envid = Optional.of(FieldText.decode(value));
                     case "recipient" -> recipients.add(recipient(value));
                     case "size" -> size = Long.parseLong(value);
                     default -> throw corrupt(file, "unknown envelope line '" + line + "'");
@@ -166,7 +166,7 @@ public record SpoolEnvelope(String id, Instant arrival, String reversePath, Mess
             if (p.startsWith("notify=")) {
                 for (String n : p.substring(7).split(",")) notify.add(Notify.valueOf(n.toUpperCase(Locale.ROOT)));
             } else if (p.startsWith("orcpt=")) {
-                orcpt = Optional.of(XText.decode(p.substring(6)));
+                orcpt = Optional.of(FieldText.decode(p.substring(6)));
             } else {
                 throw new IOException("unknown recipient parameter '" + p + "'");
             }

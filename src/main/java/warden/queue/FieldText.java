@@ -4,8 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The xtext encoding of RFC 3461 section 4, used for the spool's {@code envid}, {@code orcpt}
- * and host fields, so that each is one token without spaces, line breaks or angle brackets.
+ * The spool's encoding of one field ({@code envid}, {@code orcpt}, a host name) as one token
+ * without spaces, line breaks or angle brackets: RFC 3461 xtext, widened to any text. Unlike
+ * {@link warden.dsn.XText} (the strict xtext of the SMTP dialogue, printable ASCII only), it takes
+ * a UTF-8 ORCPT or a peer's host name with control characters, and gives them back unchanged.
  *
  * <p>Encoding is stricter than the RFC requires: besides {@code +}, {@code =} and everything
  * outside {@code !}..{@code ~}, {@code <} and {@code >} are written as {@code +XX} too, so an
@@ -15,11 +17,11 @@ import java.nio.charset.StandardCharsets;
  * <h2>Standards</h2>
  * RFC 3461 section 4 (xtext).
  */
-final class XText {
+final class FieldText {
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private XText() {}
+    private FieldText() {}
 
     static String encode(String text) {
         StringBuilder b = new StringBuilder(text.length() + 8);
