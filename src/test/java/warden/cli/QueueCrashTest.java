@@ -7,13 +7,12 @@ import warden.testing.Dialogue;
 import warden.testing.LoopbackPorts;
 import warden.testing.ScriptedSmtpServer;
 import warden.testing.ServeProcess;
+import warden.testing.SpoolWait;
 import warden.testing.TestDnsServer;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,8 +93,7 @@ class QueueCrashTest {
                     warden.awaitListening(port);
                 }
                 Map<String, Integer> copies = awaitAllAtPeer(peer);
-                awaitEmpty(data.resolve("spool").resolve("queue"));
-                awaitEmpty(data.resolve("spool").resolve("journal"));
+                SpoolWait.awaitEmptyQueue(data, Duration.ofSeconds(30));
 
                 int duplicates = copies.values().stream().mapToInt(n -> n - 1).sum();
                 assertThat(takenAtKill).as("distinct messages at the peer at each kill").allMatch(n -> n < MESSAGES);
@@ -146,20 +143,5 @@ class QueueCrashTest {
         Matcher id = MESSAGE_ID.matcher(m.text());
         assertThat(id.find()).as("a Message-ID in %s", m.text()).isTrue();
         return id.group(1);
-    }
-
-    private static void awaitEmpty(Path d) throws IOException, InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            List<Path> left;
-            try (Stream<Path> s = Files.list(d)) {
-                left = s.toList();
-            } catch (NoSuchFileException gone) {
-                return;
-            }
-            if (left.isEmpty()) return;
-            if (System.nanoTime() > end) throw new AssertionError(d + " still holds " + left);
-            Thread.sleep(50);
-        }
     }
 }

@@ -7,6 +7,7 @@ import warden.cli.ServeCommand;
 import warden.config.ConfigLoader;
 import warden.testing.LogWait;
 import warden.testing.PostfixInstance;
+import warden.testing.SpoolWait;
 import warden.testing.TestDnsServer;
 
 import java.io.ByteArrayOutputStream;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -125,8 +125,7 @@ class PostfixDeliveryTest {
                 postfix.awaitLine(queuedAs.group(1) + ": to=<bob@example.test>", "status=sent");
                 String id = delivery.split(" ")[2];
                 LogWait.line(() -> read(mainlog), id + " Completed");
-                awaitEmpty(data.resolve("spool").resolve("queue"));
-                awaitEmpty(data.resolve("spool").resolve("journal"));
+                SpoolWait.awaitEmptyQueue(data, LogWait.DEADLINE);
                 assertThat(read(mainlog)).doesNotContain(" == ").doesNotContain(" ** ");
                 assertThat(postfix.queueEmpty()).isTrue();
                 System.out.println("warden: " + delivery + "\npostfix: " + postfix.awaitLine("helo=<" + HOSTNAME + ">"));
@@ -185,21 +184,6 @@ class PostfixDeliveryTest {
             return "";
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    private static void awaitEmpty(Path d) throws IOException, InterruptedException {
-        long end = System.nanoTime() + LogWait.DEADLINE.toNanos();
-        while (true) {
-            List<Path> left;
-            try (Stream<Path> s = Files.list(d)) {
-                left = s.toList();
-            } catch (NoSuchFileException gone) {
-                return;
-            }
-            if (left.isEmpty()) return;
-            if (System.nanoTime() > end) throw new AssertionError(d + " still holds " + left);
-            Thread.sleep(20);
         }
     }
 
