@@ -98,9 +98,13 @@ class QueueManagerTest {
     }
 
     static void await(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        await(condition, Duration.ofSeconds(20));
+    }
+
+    static void await(BooleanSupplier condition, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("condition not met in 20 s");
+            if (System.nanoTime() > end) throw new AssertionError("condition not met in " + limit);
             Thread.sleep(5);
         }
     }
