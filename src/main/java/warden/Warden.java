@@ -42,6 +42,7 @@ public final class Warden implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Warden());
         cl.addSubcommand("greylist", new CommandLine(new warden.cli.GreylistCommand(Warden::greylistAdmin)));
+        cl.addSubcommand("queue", new CommandLine(new warden.cli.QueueCommand()));
         cl.addSubcommand("sendmail", warden.cli.SendmailCommand.commandLine(new warden.cli.SendmailCommand()));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (System.getenv("WARDEN_DEBUG") != null) e.printStackTrace();

@@ -40,6 +40,7 @@ import java.util.concurrent.Callable;
                 "  -i, -oi          a line with a single dot does not end the message",
                 "  -bs              an SMTP dialogue on standard input and output",
                 "  -bi              newaliases: nothing to do (files are re-read on change)",
+                "  -bp              list the queue (mailq): warden queue list",
                 "  -N NOTIFY, -R full|hdrs, -V ENVID   DSN parameters, when the server offers DSN",
                 "  -v               show the SMTP dialogue on standard error",
                 "  -oem -odi -odb -oQ... -B8BITMIME -L -X -h -e -m -O   accepted and ignored",
@@ -76,6 +77,16 @@ public final class SendmailCommand implements Callable<Integer> {
         return cl;
     }
 
+    /** {@code -bp}, what {@code mailq} runs: {@code warden queue list} on the same configuration. */
+    private int mailq(SendmailArguments parsed) {
+        CommandLine queue = new CommandLine(new QueueCommand());
+        queue.setOut(spec.commandLine().getOut());
+        queue.setErr(spec.commandLine().getErr());
+        List<String> args = new ArrayList<>(List.of("list"));
+        parsed.config().ifPresent(c -> args.addAll(List.of("--config", c.toString())));
+        return queue.execute(args.toArray(String[]::new));
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -99,11 +110,7 @@ public final class SendmailCommand implements Callable<Integer> {
         return switch (parsed.mode()) {
             case 's' -> sendmail.relaySmtp(parsed, stdin, stdout);
             case 'i' -> Sysexits.OK; // newaliases: Warden reads the virtual-domain files again when they change
-            case 'p' -> {
-                err.println("sendmail: -bp: use 'warden queue list'");
-                err.flush();
-                yield Sysexits.USAGE;
-            }
+            case 'p' -> mailq(parsed);
             default -> sendmail.send(parsed, stdin);
         };
     }

@@ -3,16 +3,14 @@ package warden.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import warden.config.ConfigLoader;
 import warden.queue.QueueAdmin;
 import warden.queue.Spool;
 import warden.testing.Dialogue;
 import warden.testing.LogWait;
+import warden.testing.RelayServe;
 import warden.testing.ScriptedSmtpServer;
 import warden.testing.TestDnsServer;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,20 +41,8 @@ class QueueEndToEndTest {
         try (TestDnsServer dns = TestDnsServer.start();
              ScriptedSmtpServer peer = ScriptedSmtpServer.start()) {
             peer.rcpt("bad@remote.test", "550 5.1.1 <bad@remote.test>: no such user");
-            Path yaml = dir.resolve("warden.yaml");
-            Files.writeString(yaml, """
-                    hostname: mx.warden.test
-                    listen: ["127.0.0.1:0"]
-                    data_dir: %s
-                    virtual_domains: %s
-                    dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
-                    greylist: {enabled: false}
-                    routes:
-                      remote.test: ["%s"]
-                    """.formatted(dir.resolve("var"), virtual, dns.address().getPort(), peer.hop()));
-            ByteArrayOutputStream console = new ByteArrayOutputStream();
-            try (ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(console, true))) {
-                try (Dialogue d = Dialogue.connect(running.server().boundAddresses().get(0))) {
+            try (RelayServe serve = RelayServe.start(dir, dns, peer, "virtual_domains: " + virtual + "\n")) {
+                try (Dialogue d = serve.dialogue()) {
                     d.expect(220).send("EHLO client.example.org").expect(250)
                             .send("MAIL FROM:<alice@example.test>").expect(250)
                             .send("RCPT TO:<good@remote.test>").expect(250)
@@ -68,14 +54,14 @@ class QueueEndToEndTest {
                 ScriptedSmtpServer.Message sent = peer.awaitMessages(1, Duration.ofSeconds(20)).getFirst();
                 assertThat(sent.recipients()).containsExactly("good@remote.test");
                 assertThat(sent.text()).contains("Subject: out").contains("\r\n.leading dot\r\n").contains("Received: from");
-                String line = LogWait.line(() -> console.toString(), "=> good@remote.test");
+                String line = LogWait.line(serve::console, "=> good@remote.test");
                 assertThat(line).contains("R=route T=remote_smtp H=127.0.0.1 [127.0.0.1]").contains("C=\"250");
-                LogWait.line(() -> console.toString(), "** bad@remote.test R=route T=remote_smtp: SMTP error from remote mail"
+                LogWait.line(serve::console, "** bad@remote.test R=route T=remote_smtp: SMTP error from remote mail"
                         + " server after RCPT TO:<bad@remote.test>: 550 5.1.1 <bad@remote.test>: no such user");
                 // the bounce goes from <> into alice's Maildir, then both leave the queue
-                LogWait.line(() -> console.toString(), "-F1 <= <> R=");
-                LogWait.until(() -> console.toString(), "-F1 Completed");
-                assertThat(console.toString()).doesNotContain("=> good@remote.test R=remote T=spool");
+                LogWait.line(serve::console, "-F1 <= <> R=");
+                LogWait.until(serve::console, "-F1 Completed");
+                assertThat(serve.console()).doesNotContain("=> good@remote.test R=remote T=spool");
                 List<Path> inbox;
                 try (Stream<Path> s = Files.list(dir.resolve("var/mail/alice/Maildir/new"))) {
                     inbox = s.toList();
@@ -99,26 +85,15 @@ class QueueEndToEndTest {
         try (TestDnsServer dns = TestDnsServer.start();
              ScriptedSmtpServer peer = ScriptedSmtpServer.start()) {
             peer.rcpt("later@remote.test", "451 4.7.1 greylisted, try later");
-            Path yaml = dir.resolve("warden.yaml");
-            Files.writeString(yaml, """
-                    hostname: mx.warden.test
-                    listen: ["127.0.0.1:0"]
-                    data_dir: %s
-                    dns: {servers: ["127.0.0.1:%d"], timeout: 1s}
-                    greylist: {enabled: false}
-                    routes:
-                      remote.test: ["%s"]
-                    """.formatted(dir.resolve("var"), dns.address().getPort(), peer.hop()));
-            ByteArrayOutputStream console = new ByteArrayOutputStream();
-            try (ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(console, true))) {
-                try (Dialogue d = Dialogue.connect(running.server().boundAddresses().get(0))) {
+            try (RelayServe serve = RelayServe.start(dir, dns, peer, "")) {
+                try (Dialogue d = serve.dialogue()) {
                     d.expect(220).send("EHLO client.example.org").expect(250)
                             .send("MAIL FROM:<alice@example.org>").expect(250)
                             .send("RCPT TO:<later@remote.test>").expect(250)
                             .send("DATA").expect(354).raw("Subject: wait\r\n\r\nx\r\n.\r\n").expect(250)
                             .send("QUIT").expect(221);
                 }
-                String deferred = LogWait.line(() -> console.toString(), "== later@remote.test R=route T=remote_smtp defer:"
+                String deferred = LogWait.line(serve::console, "== later@remote.test R=route T=remote_smtp defer:"
                         + " SMTP error from remote mail server after RCPT TO:<later@remote.test>: 451 4.7.1 greylisted, try later");
                 String id = deferred.split(" ")[2];
 
@@ -127,7 +102,7 @@ class QueueEndToEndTest {
                 assertThat(admin.show(id)).isPresent();
                 long t0 = System.nanoTime();
                 assertThat(admin.retry(id)).isTrue();
-                LogWait.until(() -> console.toString().split("== later@remote.test", -1).length > 2 ? "again" : "", "again");
+                LogWait.until(() -> serve.console().split("== later@remote.test", -1).length > 2 ? "again" : "", "again");
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
 
                 assertThat(admin.remove(id)).isTrue();
