@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -44,8 +46,10 @@ final class MessageSender {
      *
      * @param outcomes one per recipient, in the order given
      * @param reusable the connection is in a known state and may carry another message
+     * @param unanswered the connection failed before the server answered MAIL: nothing of this
+     *        message can have been taken, and another connection may try it at once
      */
-    record Sent(List<Outcome> outcomes, boolean reusable) {}
+    record Sent(List<Outcome> outcomes, boolean reusable, boolean unanswered) {}
 
     private MessageSender() {}
 
@@ -61,6 +65,7 @@ final class MessageSender {
         private final Outcome[] outcomes;
         private final boolean[] accepted;
         private boolean relayed;
+        private boolean mailAnswered;
         private String step = "MAIL FROM";
 
         Transaction(SmtpClient client, QueuedMessage message, List<QueuedRecipient> recipients) {
@@ -79,6 +84,16 @@ final class MessageSender {
                 return refuseAll("5.3.4", "message of " + size + " octets is larger than the limit of " + host
                         + " (" + ext.sizeLimit() + " octets)");
             }
+            if (!printable(message.reversePath())) {
+                return refuseAll("5.1.7", "the sender address holds a control character");
+            }
+            for (int i = 0; i < outcomes.length; i++) {
+                if (!printable(recipients.get(i).address())) {
+                    outcomes[i] = new Outcome(Outcome.Kind.FAILED, recipients.get(i).address(), host(), address(),
+                            client.tls(), 0, "5.1.3", "the recipient address holds a control character", "", false);
+                }
+            }
+            if (Arrays.stream(outcomes).allMatch(Objects::nonNull)) return done(true);
             boolean needsUtf8 = !ascii(message.reversePath()) || recipients.stream().anyMatch(r -> !ascii(r.address()));
             if (needsUtf8 && !ext.has("SMTPUTF8")) {
                 return refuseAll("5.6.7", "SMTPUTF8 is required, but was not offered by host " + host);
@@ -88,7 +103,7 @@ final class MessageSender {
                 boolean eightBit = ext.has("8BITMIME") && (utf8 || eightBit(message));
                 relayed = ext.has("DSN");
                 String mail = mailCommand(size, eightBit, utf8);
-                List<String> rcpts = recipients.stream().map(this::rcptCommand).toList();
+                List<String> rcpts = recipients.stream().map(this::rcptCommand).toList(); // "": not sent
                 return ext.has("PIPELINING") ? pipelined(mail, rcpts) : stepByStep(mail, rcpts);
             } catch (IOException e) {
                 return lost(e);
@@ -98,8 +113,10 @@ final class MessageSender {
         private Sent stepByStep(String mail, List<String> rcpts) throws IOException {
             step = afterMail();
             PeerReply r = client.command(mail, client.timeouts().mail());
+            mailAnswered = true;
             if (!r.positive()) return answerAll(r, step);
             for (int i = 0; i < rcpts.size(); i++) {
+                if (rcpts.get(i).isEmpty()) continue;
                 step = "RCPT TO:<" + ClientText.escape(recipients.get(i).address()) + ">";
                 r = client.command(rcpts.get(i), client.timeouts().rcpt());
                 if (rcpt(i, r)) return closing(r);
@@ -112,13 +129,15 @@ final class MessageSender {
 
         private Sent pipelined(String mail, List<String> rcpts) throws IOException {
             client.write(mail);
-            for (String rcpt : rcpts) client.write(rcpt);
+            for (String rcpt : rcpts) if (!rcpt.isEmpty()) client.write(rcpt);
             client.write("DATA");
             client.flush();
             step = afterMail();
             PeerReply mailReply = client.read(client.timeouts().mail());
+            mailAnswered = true;
             if (mailReply.code() == 421) return answerAll(mailReply, step);
             for (int i = 0; i < rcpts.size(); i++) {
+                if (rcpts.get(i).isEmpty()) continue;
                 step = "RCPT TO:<" + ClientText.escape(recipients.get(i).address()) + ">";
                 PeerReply r = client.read(client.timeouts().rcpt());
                 if (!mailReply.positive()) continue; // the RCPTs' 503s say nothing of the recipients
@@ -169,6 +188,7 @@ final class MessageSender {
         }
 
         private String rcptCommand(QueuedRecipient r) {
+            if (!printable(r.address())) return "";
             StringBuilder b = new StringBuilder("RCPT TO:<").append(r.address()).append('>');
             if (relayed) {
                 RecipientDsn dsn = r.dsn();
@@ -241,7 +261,7 @@ final class MessageSender {
                 }
             }
             client.close();
-            return new Sent(List.of(outcomes), false);
+            return new Sent(List.of(outcomes), false, !mailAnswered);
         }
 
         private Sent done(boolean reusable) {
@@ -251,7 +271,7 @@ final class MessageSender {
                 list.add(outcomes[i] != null ? outcomes[i] : new Outcome(Outcome.Kind.DEFERRED, recipients.get(i).address(),
                         host(), address(), client.tls(), 0, "4.0.0", "no answer for this recipient", step, false));
             }
-            return new Sent(list, reusable && !client.broken());
+            return new Sent(list, reusable && !client.broken(), false);
         }
 
         private Outcome outcome(String recipient, PeerReply r, String after) {
@@ -277,6 +297,15 @@ final class MessageSender {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /** No C0 control or DEL (a CR or LF would end the command line and start another). */
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) return false;
+        }
+        return true;
     }
 
     static boolean ascii(String s) {

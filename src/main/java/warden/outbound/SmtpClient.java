@@ -172,6 +172,9 @@ final class SmtpClient implements AutoCloseable {
 
     /** Queues one command line (PIPELINING); {@link #flush()} sends what is queued. */
     void write(String line) throws IOException {
+        if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("a command line with CR or LF would be two commands");
+        }
         try {
             deadline.limit(timeouts.command());
             out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));

@@ -90,7 +90,11 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     private List<Outcome> attempt(Destination destination, QueuedMessage message, List<QueuedRecipient> recipients) {
         SmtpClient reused = idle.take(destination.key());
-        if (reused != null) return send(destination, reused, message, recipients);
+        if (reused != null) {
+            MessageSender.Sent sent = MessageSender.send(reused, message, recipients);
+            if (!sent.unanswered()) return kept(destination, reused, sent);
+            // The server let the kept connection go between RSET and MAIL: a fresh one tries now.
+        }
 
         HopResolver.Resolution resolution = resolver.resolve(destination);
         return switch (resolution) {
@@ -122,7 +126,10 @@ public final class SmtpTransport implements Transport, AutoCloseable {
 
     private List<Outcome> send(Destination destination, SmtpClient client, QueuedMessage message,
                                List<QueuedRecipient> recipients) {
-        MessageSender.Sent sent = MessageSender.send(client, message, recipients);
+        return kept(destination, client, MessageSender.send(client, message, recipients));
+    }
+
+    private List<Outcome> kept(Destination destination, SmtpClient client, MessageSender.Sent sent) {
         if (sent.reusable()) idle.put(destination.key(), client);
         else client.close();
         return sent.outcomes();

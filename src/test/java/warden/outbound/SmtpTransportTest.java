@@ -385,6 +385,18 @@ class SmtpTransportTest {
     }
 
     @Test
+    void aKeptConnectionLostBeforeMailIsAnsweredIsReplacedAtOnce() throws Exception {
+        var peer = peer();
+        SmtpTransport t = transport();
+        deliver(t, to(peer), message(CONTENT, "b@example.net"));
+        peer.dropOnce(Step.MAIL);
+        List<Outcome> out = deliver(t, to(peer), message(CONTENT, "c@example.net"));
+        assertThat(out.get(0).kind()).isEqualTo(Kind.DELIVERED);
+        assertThat(peer.awaitMessages(2, WAIT)).hasSize(2);
+        assertThat(peer.connections()).isEqualTo(2);
+    }
+
+    @Test
     void anIdleConnectionIsClosedAfterItsTime() throws Exception {
         var peer = peer();
         SmtpTransport t = new SmtpTransport(HOSTNAME, new LiteralHopResolver(), CredentialSource.NONE,
@@ -475,6 +487,16 @@ class SmtpTransportTest {
         out = deliver(transport(), to(hostile), message(CONTENT, "b@example.net"));
         assertThat(out.get(0).kind()).isEqualTo(Kind.DEFERRED);
         assertThat(out.get(0).text()).contains("longer than");
+    }
+
+    @Test
+    void anAddressWithALineBreakIsNeverSent() throws Exception {
+        var peer = peer();
+        List<Outcome> out = deliver(transport(), to(peer), message(CONTENT, "b@example.net>\r\nRCPT TO:<evil@example.net", "c@example.net"));
+        assertThat(out).extracting(Outcome::kind).containsExactly(Kind.FAILED, Kind.DELIVERED);
+        assertThat(out.get(0).status()).isEqualTo("5.1.3");
+        assertThat(peer.awaitMessages(1, WAIT).get(0).recipients()).containsExactly("c@example.net");
+        assertThat(peer.sessions().get(0).lines()).noneMatch(l -> l.contains("evil"));
     }
 
     @Test

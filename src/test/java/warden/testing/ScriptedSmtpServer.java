@@ -145,6 +145,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
     private final ConcurrentLinkedDeque<String> endOfDataQueue = new ConcurrentLinkedDeque<>();
     private final Set<Step> stalls = ConcurrentHashMap.newKeySet();
+    private final Set<Step> dropsOnce = ConcurrentHashMap.newKeySet();
     private volatile long dropAfterDataOctets = -1;
     private volatile Duration replyDelay = Duration.ZERO;
     private volatile long keepLimit = 4 << 20;
@@ -211,6 +212,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** Never answer at {@code step}: read (and ignore) whatever comes until the client closes. */
     public ScriptedSmtpServer stall(Step step) {
         stalls.add(step);
+        return this;
+    }
+
+    /** The next time {@code step} comes (on any connection), close the connection instead of answering. */
+    public ScriptedSmtpServer dropOnce(Step step) {
+        dropsOnce.add(step);
         return this;
     }
 
@@ -576,6 +583,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
         /** Sends {@code reply} for {@code step}, unless the script stalls there or has raw bytes for it. */
         private void answer(Step step, String reply) throws IOException {
+            if (dropsOnce.remove(step)) throw new Hangup();
             if (stalls.contains(step)) {
                 // Never answer; swallow input until the client gives up or the server closes.
                 while (in.read(buf) >= 0) {
