@@ -172,7 +172,7 @@ public final class Components implements AutoCloseable {
 
     /** The relay login for the smarthost ({@code smarthost_credentials}). */
     CredentialSource credentials() {
-        return CredentialSource.NONE; // XXX until the passwd.client reader is wired in
+        return warden.outbound.PasswdClient.from(config, clock);
     }
 
     /** The destination of a recipient domain: {@code routes:}, then {@code smarthost}, else MX. */

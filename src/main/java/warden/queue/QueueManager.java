@@ -170,7 +170,8 @@ public final class QueueManager implements AutoCloseable {
 
     /** Scans the spool (in the background) and starts sending. */
     public QueueManager start() {
-        runner = Thread.ofVirtual().name("queue-manager").start(this::run);
+        // A platform thread: the scan at start is a long run of blocking file reads.
+        runner = Thread.ofPlatform().daemon().name("queue-manager").start(this::run);
         return this;
     }
 

@@ -6,9 +6,10 @@ import warden.dsn.RecipientDsn;
 import warden.dsn.Ret;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -97,15 +98,15 @@ public record SpoolEnvelope(String id, Instant arrival, String reversePath, Mess
      *         that is not the length of what follows (a truncated file)
      */
     public static SpoolEnvelope read(Path file) throws IOException {
-        byte[] head = new byte[4096];
+        byte[] head = new byte[1024];
         int have = 0;
         int end = -1;
         long fileSize;
-        try (InputStream in = Files.newInputStream(file)) {
-            fileSize = Files.size(file);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            fileSize = in.size();
             while (end < 0 && have < MAX_ENVELOPE) {
                 if (have == head.length) head = Arrays.copyOf(head, Math.min(MAX_ENVELOPE, head.length * 4));
-                int n = in.read(head, have, head.length - have);
+                int n = in.read(ByteBuffer.wrap(head, have, head.length - have));
                 if (n < 0) break;
                 for (int i = Math.max(1, have); i < have + n; i++) {
                     if (head[i] == '\n' && head[i - 1] == '\n') { end = i - 1; break; }
