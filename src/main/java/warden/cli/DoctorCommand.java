@@ -36,7 +36,10 @@ import java.util.concurrent.Callable;
  * {@code warden doctor}: checks our own identity the way the CBL and receiving servers do (seed
  * 001): the configured hostname is a fully qualified name and not a bogus one, it resolves to the
  * public IP, the public IP's PTR names it back, our HELO passes a receiver's HELO checks from our
- * own address, and which DNS blacklists list us. Every failure comes with its fix.
+ * own address, and which DNS blacklists list us. Every failure comes with its fix. Then the
+ * outbound side ({@link OutboundCheckup}): the HELO name the queue uses, the source address it
+ * would connect from, that address's forward and reverse DNS, and whether Warden's own checks
+ * would accept our greeting from it.
  *
  * <p>Exit status 0 when everything passes, 1 when something fails, 2 for a usage error. A DNS
  * temporary failure is reported as "could not tell", never as a pass.
@@ -78,8 +81,11 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         WardenConfig c = config.load();
         List<Item> items;
+        OutboundCheckup.Result outbound;
         try (Components components = Components.forTool(c, null)) {
-            items = examine(c, components.resolver, given);
+            items = new ArrayList<>(examine(c, components.resolver, given));
+            outbound = OutboundCheckup.examine(c, components.resolver, Optional.ofNullable(given));
+            items.addAll(outbound.items());
         }
         var out = spec.commandLine().getOut();
         boolean ok = items.stream().allMatch(i -> i.status().equals("ok"));
@@ -87,6 +93,7 @@ public final class DoctorCommand implements Callable<Integer> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("hostname", c.hostname());
             m.put("ok", ok);
+            m.put("outbound", outbound.summary());
             m.put("checks", items);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
         } else {
@@ -148,23 +155,7 @@ public final class DoctorCommand implements Callable<Integer> {
 
         for (InetAddress ip : publics) {
             // 3. reverse DNS, forward-confirmed
-            DnsAnswer<String> ptr = resolver.ptr(ip);
-            switch (ptr) {
-                case DnsAnswer.TempFail<String> t -> items.add(new Item("reverse-dns", "unsure",
-                        "could not look up the PTR of " + IpText.of(ip) + " now: " + t.reason(), "try again"));
-                case DnsAnswer.NotFound<String> n -> items.add(new Item("reverse-dns", "fail",
-                        IpText.of(ip) + " has no PTR record",
-                        "ask whoever owns " + IpText.of(ip) + " (your provider) to set its PTR to " + host));
-                case DnsAnswer.Found<String> f -> {
-                    if (f.values().contains(host)) {
-                        items.add(new Item("reverse-dns", "ok", IpText.of(ip) + " has PTR " + host, ""));
-                    } else {
-                        items.add(new Item("reverse-dns", "fail", IpText.of(ip) + " has PTR " + String.join(", ", f.values())
-                                + ", not " + host, "set the PTR of " + IpText.of(ip) + " to " + host
-                                + ", or set 'hostname:' to the PTR name if that name resolves back to " + IpText.of(ip)));
-                    }
-                }
-            }
+            items.add(reverseDns("reverse-dns", resolver, ip, host));
 
             // 4. our HELO through a receiver's eyes: the checks as another server runs them
             items.add(heloAsReceiverSeesIt(c, resolver, ip, host));
@@ -179,26 +170,58 @@ public final class DoctorCommand implements Callable<Integer> {
         return items;
     }
 
+    /** Whether the PTR of {@code ip} names {@code host}, as item {@code check}. */
+    static Item reverseDns(String check, Resolver resolver, InetAddress ip, String host) {
+        return switch (resolver.ptr(ip)) {
+            case DnsAnswer.TempFail<String> t -> new Item(check, "unsure",
+                    "could not look up the PTR of " + IpText.of(ip) + " now: " + t.reason(), "try again");
+            case DnsAnswer.NotFound<String> n -> new Item(check, "fail", IpText.of(ip) + " has no PTR record",
+                    "ask whoever owns " + IpText.of(ip) + " (your provider) to set its PTR to " + host);
+            case DnsAnswer.Found<String> f when f.values().contains(host) ->
+                    new Item(check, "ok", IpText.of(ip) + " has PTR " + host, "");
+            case DnsAnswer.Found<String> f -> new Item(check, "fail", IpText.of(ip) + " has PTR "
+                    + String.join(", ", f.values()) + ", not " + host, "set the PTR of " + IpText.of(ip) + " to " + host
+                    + ", or set 'hostname:' to the PTR name if that name resolves back to " + IpText.of(ip));
+        };
+    }
+
     private static Item heloAsReceiverSeesIt(WardenConfig c, Resolver resolver, InetAddress ip, String host) {
+        return heloAsReceiverSeesIt("helo", c, resolver, ip, host, Optional.empty());
+    }
+
+    /**
+     * Our HELO through a receiver's eyes: Warden's own checks (the configured policy, as another
+     * Warden would run them), with the client checks too when {@code identity} is given.
+     */
+    static Item heloAsReceiverSeesIt(String check, WardenConfig c, Resolver resolver, InetAddress ip, String host,
+                                     Optional<warden.dns.ClientIdentity> identity) {
         // A receiver is not us: no forgery check can match, and we are no relay client of theirs.
         PolicySettings settings = c.policy().settings(OwnIdentity.none()).withRejectAt(PolicySettings.RejectAt.HELO)
                 .withExemptRelayClients(false);
         var session = new DialoguePolicy(settings, resolver, line -> { }).open(ip);
+        List<HeloReport.Item> findings = new ArrayList<>();
+        if (identity.isPresent()) {
+            var connect = session.decide(new SessionSnapshot(Stage.CONNECT, ip, 25, InetAddress.getLoopbackAddress(),
+                    identity, Optional.empty(), Optional.empty(), Optional.empty(), false, false,
+                    Optional.empty(), List.of(), Optional.empty(), Optional.empty()));
+            findings.addAll(HeloReport.of(connect, settings).findings());
+        }
         var decision = session.decide(new SessionSnapshot(Stage.HELO, ip, 25, InetAddress.getLoopbackAddress(),
-                Optional.empty(), Optional.of("EHLO"), Optional.of(host), Optional.empty(), false, false,
+                identity, Optional.of("EHLO"), Optional.of(host), Optional.empty(), false, false,
                 Optional.empty(), List.of(), Optional.empty(), Optional.empty()));
-        HeloReport report = HeloReport.of(decision, settings);
-        List<HeloReport.Item> faults = report.findings().stream()
+        findings.addAll(HeloReport.of(decision, settings).findings());
+        List<HeloReport.Item> faults = findings.stream()
                 .filter(f -> !f.outcome().equals("pass") && !f.outcome().equals("skip")).toList();
-        List<String> failed = faults.stream().map(f -> f.check() + " (" + f.reason() + ")").toList();
+        List<String> failed = faults.stream().map(f -> f.check() + " (" + f.reason() + ")").distinct().toList();
         boolean onlyTempFail = faults.stream().allMatch(f -> f.outcome().equals("tempfail"));
         if (!failed.isEmpty() && onlyTempFail) {
-            return new Item("helo", "unsure", "EHLO " + host + ": DNS could not tell now: " + String.join("; ", failed), "try again");
+            return new Item(check, "unsure", "EHLO " + host + ": DNS could not tell now: " + String.join("; ", failed), "try again");
         }
         if (failed.isEmpty()) {
-            return new Item("helo", "ok", "EHLO " + host + " from " + IpText.of(ip) + " passes the HELO checks", "");
+            return new Item(check, "ok", "EHLO " + host + " from " + IpText.of(ip) + " passes the "
+                    + (identity.isPresent() ? "client and HELO" : "HELO") + " checks", "");
         }
-        return new Item("helo", "fail", "EHLO " + host + " from " + IpText.of(ip) + ": " + String.join("; ", failed),
+        return new Item(check, "fail", "EHLO " + host + " from " + IpText.of(ip) + ": " + String.join("; ", failed),
                 "make " + host + " resolve to " + IpText.of(ip) + " and " + IpText.of(ip) + " resolve back to "
                         + host + " (seed 001: forward and reverse DNS must match the HELO name)");
     }

@@ -13,7 +13,7 @@ import java.util.List;
  * @param hops the next hops to try in order; for plain MX delivery one non-literal hop, the
  *        recipient domain, port 25
  * @param authenticate whether to AUTH with the {@code smarthost_credentials} of the host (only
- *        over TLS); true for the smarthost only
+ *        over TLS); true for the smarthost only, when {@code smarthost_credentials} is set
  * @param router which rule chose it, for the log's {@code R=} field, Exim's router names:
  *        {@link #ROUTE} ({@code routes:}), {@link #SMARTHOST} ({@code smarthost:}) or
  *        {@link #DNSLOOKUP} (the domain's MX)

@@ -15,7 +15,7 @@ import java.io.OutputStream;
  * <h2>Standards</h2>
  * RFC 5321 section 4.5.2 (transparency) and 2.3.8 (CRLF is the only line end on the wire).
  */
-final class DotStuffing {
+public final class DotStuffing {
 
     private static final int CHUNK = 64 * 1024;
     private static final byte[] END = {'.', '\r', '\n'};
@@ -23,7 +23,7 @@ final class DotStuffing {
     private DotStuffing() {}
 
     /** Writes {@code in} to {@code out} dot-stuffed, then the end of data. Does not flush or close. */
-    static void copy(InputStream in, OutputStream out) throws IOException {
+    public static void copy(InputStream in, OutputStream out) throws IOException {
         byte[] chunk = new byte[CHUNK];
         byte[] wire = new byte[CHUNK * 2 + 2];
         boolean lineStart = true;

@@ -20,7 +20,7 @@ import java.util.List;
  * {@code code - text}), 4.5.3.1.5 (512 octets per reply line: we take more), 4.5.3.2 (the
  * timeout is for the whole reply).
  */
-final class ReplyReader {
+public final class ReplyReader {
 
     /** Octets in one reply line, line end included. */
     static final int MAX_LINE = 4096;
@@ -33,13 +33,13 @@ final class ReplyReader {
     private int start;
     private int end;
 
-    ReplyReader(Socket socket) throws IOException {
+    public ReplyReader(Socket socket) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
     }
 
     /** Reads one whole reply within {@code timeout}. */
-    PeerReply read(Duration timeout) throws IOException {
+    public PeerReply read(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<String> lines = new ArrayList<>();
         int code = -1;

@@ -19,8 +19,10 @@ import java.util.stream.Collectors;
  *     matches {@code a.b.example.net}, not {@code example.net}; the longest parent wins), as
  *     Postfix's {@code transport_maps};
  * <li>the {@code "*"} route;
- * <li>the {@code smarthost} (the only destination that authenticates, with
- *     {@code smarthost_credentials});
+ * <li>the {@code smarthost}: the only destination that authenticates, and only when
+ *     {@code smarthost_credentials} is set (a smarthost that takes mail by address, as an ISP's
+ *     relay often does, needs no file; with the file, Debian's Exim authenticates where it has an
+ *     entry for the host);
  * <li>the domain's own MX records ({@link Destination#mx}).
  * </ol>
  * Each destination names its rule for the log's {@code R=} ({@code route}, {@code smarthost},
@@ -44,17 +46,19 @@ public final class Router {
      * @param routes recipient domain, {@code .parent} or {@code *} to its next hops (lower case,
      *        as {@link WardenConfig#routes()} gives them)
      * @param smarthost the relay for everything else, if any
+     * @param smarthostAuthenticates whether the smarthost is sent credentials (there is a credentials file)
      */
-    public Router(Map<String, List<NextHop>> routes, Optional<NextHop> smarthost) {
+    public Router(Map<String, List<NextHop>> routes, Optional<NextHop> smarthost, boolean smarthostAuthenticates) {
         this.routes = routes.entrySet().stream().collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e ->
                 new Destination(e.getValue().stream().map(NextHop::text).collect(Collectors.joining(" ")), e.getValue(),
                         false, Destination.ROUTE)));
-        this.smarthost = smarthost.map(hop -> new Destination(hop.text(), List.of(hop), true, Destination.SMARTHOST));
+        this.smarthost = smarthost.map(hop -> new Destination(hop.text(), List.of(hop), smarthostAuthenticates,
+                Destination.SMARTHOST));
     }
 
     /** The router of a configuration's {@code routes} and {@code smarthost}. */
     public static Router from(WardenConfig config) {
-        return new Router(config.routes(), config.smarthost());
+        return new Router(config.routes(), config.smarthost(), config.smarthostCredentials().isPresent());
     }
 
     /** Where mail for {@code domain} goes (any case, a trailing dot ignored). */

@@ -1,6 +1,10 @@
 package warden.submission;
 
+import warden.dsn.XText;
 import warden.mail.ClientText;
+import warden.outbound.DotStuffing;
+import warden.outbound.PeerReply;
+import warden.outbound.ReplyReader;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -27,7 +31,8 @@ import java.util.Optional;
  * retries on a non-zero exit never sends anybody a second copy.
  *
  * <p>The content comes from the file {@link MessageIntake} wrote (CRLF lines) and is dot-stuffed
- * as it streams. {@code BODY=8BITMIME} and {@code SMTPUTF8} are sent when the message needs them
+ * as it streams ({@link DotStuffing}); replies are read by {@link ReplyReader}, bounded and timed,
+ * the same reader the outbound SMTP client uses. {@code BODY=8BITMIME} and {@code SMTPUTF8} are sent when the message needs them
  * and the server offers them; {@code NOTIFY}, {@code RET} and {@code ENVID} when given and the
  * server offers DSN. Every reply text the server sent is escaped before it is shown.
  *
@@ -40,9 +45,6 @@ import java.util.Optional;
  * second attempt on another listener.
  */
 public final class SmtpSubmission {
-
-    private static final int MAX_REPLY_LINE = 4096;
-    private static final int MAX_REPLY_LINES = 200;
 
     /**
      * What the server is told in MAIL and RCPT.
@@ -111,10 +113,8 @@ public final class SmtpSubmission {
                 return Result.failed(Sysexits.TEMPFAIL, "cannot connect to the mail server at " + serverName() + " ("
                         + warden.log.Cause.of(e) + "); is 'warden serve' running? The message was not sent");
             }
-            socket.setSoTimeout((int) commandTimeout.toMillis());
-            Dialogue d = new Dialogue(new BufferedInputStream(socket.getInputStream()),
-                    new BufferedOutputStream(socket.getOutputStream()));
-            return transaction(d, socket, envelope, message);
+            Dialogue d = new Dialogue(new ReplyReader(socket), new BufferedOutputStream(socket.getOutputStream()));
+            return transaction(d, envelope, message);
         } catch (SocketTimeoutException e) {
             return Result.failed(Sysexits.TEMPFAIL, "the mail server at " + serverName()
                     + " did not answer in time; the message may not have been sent");
@@ -124,13 +124,13 @@ public final class SmtpSubmission {
         }
     }
 
-    private Result transaction(Dialogue d, Socket socket, Envelope envelope, MessageIntake.Intake message) throws IOException {
-        Reply banner = d.read();
+    private Result transaction(Dialogue d, Envelope envelope, MessageIntake.Intake message) throws IOException {
+        PeerReply banner = d.read(commandTimeout);
         if (!banner.positive()) return refused(d, banner, "greeting", banner.code() >= 500 ? Sysexits.UNAVAILABLE : Sysexits.TEMPFAIL);
-        Reply ehlo = d.command("EHLO " + heloName);
+        PeerReply ehlo = d.command("EHLO " + heloName);
         if (ehlo.code() >= 500) ehlo = d.command("HELO " + heloName);
         if (!ehlo.positive()) return refused(d, ehlo, "EHLO", ehlo.code() >= 500 ? Sysexits.UNAVAILABLE : Sysexits.TEMPFAIL);
-        List<String> extensions = ehlo.extensions();
+        List<String> extensions = extensions(ehlo);
 
         boolean utf8 = !ascii(envelope.sender()) || envelope.recipients().stream().anyMatch(r -> !ascii(r));
         if (utf8 && !extensions.contains("SMTPUTF8")) {
@@ -144,9 +144,9 @@ public final class SmtpSubmission {
         if (utf8) mail.append(" SMTPUTF8");
         if (dsn) {
             envelope.ret().ifPresent(r -> mail.append(" RET=").append(r));
-            envelope.envelopeId().ifPresent(id -> mail.append(" ENVID=").append(xtext(id)));
+            envelope.envelopeId().ifPresent(id -> mail.append(" ENVID=").append(XText.encode(id)));
         }
-        Reply from = d.command(mail.toString());
+        PeerReply from = d.command(mail.toString());
         if (!from.positive()) return refused(d, from, "MAIL FROM:<" + envelope.sender() + ">",
                 from.code() >= 500 ? Sysexits.DATAERR : Sysexits.TEMPFAIL);
 
@@ -154,10 +154,10 @@ public final class SmtpSubmission {
         boolean permanent = false;
         for (String rcpt : envelope.recipients()) {
             String command = "RCPT TO:<" + rcpt + ">" + (dsn ? envelope.dsnNotify().map(n -> " NOTIFY=" + n).orElse("") : "");
-            Reply r = d.command(command);
+            PeerReply r = d.command(command);
             if (!r.positive()) {
                 permanent |= r.code() >= 500;
-                problems.add("<" + ClientText.escape(rcpt) + ">: refused by " + serverName() + ": " + r.shown());
+                problems.add("<" + ClientText.escape(rcpt) + ">: refused by " + serverName() + ": " + r);
             }
         }
         if (!problems.isEmpty()) {
@@ -168,22 +168,20 @@ public final class SmtpSubmission {
             return new Result(permanent ? Sysexits.NOUSER : Sysexits.TEMPFAIL, problems, Optional.empty());
         }
 
-        Reply data = d.command("DATA");
+        PeerReply data = d.command("DATA");
         if (data.code() != 354) return refused(d, data, "DATA", data.code() >= 500 ? Sysexits.DATAERR : Sysexits.TEMPFAIL);
         try (InputStream content = new BufferedInputStream(Files.newInputStream(message.file()), 1 << 16)) {
             d.sendContent(content);
         }
-        socket.setSoTimeout((int) finalDotTimeout.toMillis());
-        Reply end = d.read();
-        socket.setSoTimeout((int) commandTimeout.toMillis());
+        PeerReply end = d.read(finalDotTimeout);
         if (!end.positive()) return refused(d, end, "the end of the message", end.code() >= 500 ? Sysexits.DATAERR : Sysexits.TEMPFAIL);
         quit(d);
-        return new Result(Sysexits.OK, List.of(), Optional.of(end.shown()));
+        return new Result(Sysexits.OK, List.of(), Optional.of(end.toString()));
     }
 
-    private Result refused(Dialogue d, Reply reply, String after, int status) {
+    private Result refused(Dialogue d, PeerReply reply, String after, int status) {
         quit(d);
-        return Result.failed(status, "the mail server at " + serverName() + " refused " + after + ": " + reply.shown()
+        return Result.failed(status, "the mail server at " + serverName() + " refused " + after + ": " + reply
                 + (status == Sysexits.TEMPFAIL ? " (temporary; the message was not sent, try again later)" : ""));
     }
 
@@ -200,97 +198,48 @@ public final class SmtpSubmission {
         return true;
     }
 
-    /** RFC 3461 section 4: xtext, {@code +HH} for '+', '=' and anything outside 33..126. */
-    static String xtext(String value) {
-        StringBuilder b = new StringBuilder();
-        for (byte c : value.getBytes(StandardCharsets.UTF_8)) {
-            int u = c & 0xff;
-            if (u >= 33 && u <= 126 && u != '+' && u != '=') b.append((char) u);
-            else b.append('+').append(String.format(Locale.ROOT, "%02X", u));
+
+    /** The EHLO keywords, upper case (the first line of the reply is the greeting). */
+    static List<String> extensions(PeerReply ehlo) {
+        List<String> out = new ArrayList<>();
+        for (String l : ehlo.lines().subList(Math.min(1, ehlo.lines().size()), ehlo.lines().size())) {
+            String k = l.strip();
+            int sp = k.indexOf(' ');
+            out.add((sp < 0 ? k : k.substring(0, sp)).toUpperCase(Locale.ROOT));
         }
-        return b.toString();
+        return out;
     }
 
-    /** A reply: its code and lines (text after the code and separator). */
-    record Reply(int code, List<String> lines) {
-        boolean positive() {
-            return code >= 200 && code < 400;
-        }
-
-        /** One line for a person: the code and the text, escaped. */
-        String shown() {
-            return ClientText.ascii(code + " " + String.join(" ", lines), 400);
-        }
-
-        /** The EHLO keywords, upper case (the first line is the greeting). */
-        List<String> extensions() {
-            List<String> out = new ArrayList<>();
-            for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                String k = l.strip();
-                int sp = k.indexOf(' ');
-                out.add((sp < 0 ? k : k.substring(0, sp)).toUpperCase(Locale.ROOT));
-            }
-            return out;
-        }
-    }
-
-    /** The socket's two directions, line by line. */
+    /** The socket's two directions: commands out, replies in ({@link ReplyReader}, bounded and timed). */
     private final class Dialogue {
-        final InputStream in;
+        final ReplyReader in;
         final OutputStream out;
 
-        Dialogue(InputStream in, OutputStream out) {
+        Dialogue(ReplyReader in, OutputStream out) {
             this.in = in;
             this.out = out;
         }
 
-        Reply command(String line) throws IOException {
+        PeerReply command(String line) throws IOException {
             if (transcript != null) transcript.println(">>> " + line);
             out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
-            return read();
+            return read(commandTimeout);
         }
 
-        Reply read() throws IOException {
-            List<String> lines = new ArrayList<>();
-            while (true) {
-                String line = line();
-                if (transcript != null) transcript.println("<<< " + ClientText.escape(line));
-                if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
-                        || !Character.isDigit(line.charAt(2)) || (line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-')) {
-                    throw new IOException("the server sent a line that is no SMTP reply: " + ClientText.ascii(line, 80));
+        PeerReply read(Duration timeout) throws IOException {
+            PeerReply r = in.read(timeout);
+            if (transcript != null) {
+                for (int i = 0; i < r.lines().size(); i++) {
+                    transcript.println("<<< " + r.code() + (i == r.lines().size() - 1 ? " " : "-") + ClientText.escape(r.lines().get(i)));
                 }
-                lines.add(line.length() > 4 ? line.substring(4) : "");
-                if (line.length() == 3 || line.charAt(3) == ' ') return new Reply(Integer.parseInt(line.substring(0, 3)), lines);
-                if (lines.size() == MAX_REPLY_LINES) throw new IOException("the server sent a reply of over " + MAX_REPLY_LINES + " lines");
             }
+            return r;
         }
 
-        private String line() throws IOException {
-            byte[] buf = new byte[MAX_REPLY_LINE];
-            int n = 0;
-            while (true) {
-                int b = in.read();
-                if (b < 0) throw new IOException("the server closed the connection");
-                if (b == '\n') break;
-                if (n == buf.length) throw new IOException("the server sent a reply line of over " + MAX_REPLY_LINE + " octets");
-                buf[n++] = (byte) b;
-            }
-            if (n > 0 && buf[n - 1] == '\r') n--;
-            return new String(buf, 0, n, StandardCharsets.UTF_8);
-        }
-
-        /** The content, CRLF lines, dot-stuffed (RFC 5321 4.5.2), then the final dot. */
+        /** The content, dot-stuffed (RFC 5321 4.5.2), then the final dot. */
         void sendContent(InputStream content) throws IOException {
-            boolean lineStart = true;
-            int b;
-            while ((b = content.read()) >= 0) {
-                if (lineStart && b == '.') out.write('.');
-                out.write(b);
-                lineStart = b == '\n';
-            }
-            if (!lineStart) out.write(new byte[] {'\r', '\n'});
-            out.write(new byte[] {'.', '\r', '\n'});
+            DotStuffing.copy(content, out);
             out.flush();
             if (transcript != null) transcript.println(">>> (the message) .");
         }

@@ -6,8 +6,9 @@
  * server on loopback, all or nothing; {@link warden.submission.Sendmail} ties them together and
  * {@link warden.submission.Sysexits} names the exit statuses.
  *
- * <p>The SMTP client here is a small lockstep one of its own (one server, on loopback, trusted):
- * the outbound client of {@code warden.outbound} was not there when it was written, and its
- * concerns (MX, TLS, AUTH, pipelining, connection reuse) do not arise.
+ * <p>The SMTP dialogue here is a small lockstep one of its own (one server, on loopback, trusted):
+ * the outbound client's concerns (MX, TLS, AUTH, pipelining, connection reuse) do not arise, but
+ * it reads replies and dot-stuffs content with the outbound client's own
+ * {@link warden.outbound.ReplyReader} and {@link warden.outbound.DotStuffing}.
  */
 package warden.submission;

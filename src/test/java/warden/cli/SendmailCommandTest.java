@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import warden.Warden;
 import warden.config.ConfigLoader;
+import warden.testing.ScriptedSmtpServer;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -226,6 +227,45 @@ class SendmailCommandTest {
         assertThat(root.get(0)).contains("From: CronDaemon <" + user + "@mx.warden.test>").contains("Output of a job");
         try (Stream<Path> s = Files.list(tmp)) {
             assertThat(s.toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void aPeersTemporaryRefusalIs75AndNothingIsSent() throws Exception {
+        try (ScriptedSmtpServer peer = ScriptedSmtpServer.start().rcpt("bob@example.net", "451 4.7.1 try later")) {
+            Run r = sendmail("Subject: x\n\ny\n", "--server", peer.hop().replace("[", "").replace("]", ""),
+                    "carol@example.net", "bob@example.net");
+            assertThat(r.rc()).isEqualTo(75);
+            assertThat(r.err()).contains("<bob@example.net>: refused by").contains("451 4.7.1 try later")
+                    .contains("try again later");
+            assertThat(peer.messages()).isEmpty();
+            assertThat(peer.sessions().get(0).lines()).contains("RSET");
+        }
+    }
+
+    @Test
+    void refusedContentIs65AndARefusedGreetingIs69() throws Exception {
+        try (ScriptedSmtpServer peer = ScriptedSmtpServer.start().endOfData("554 5.6.0 content refused")) {
+            Run r = sendmail("Subject: x\n\ny\n", "--server", peer.hop().replace("[", "").replace("]", ""), "bob@example.net");
+            assertThat(r.rc()).isEqualTo(65);
+            assertThat(r.err()).contains("refused the end of the message: 554 5.6.0 content refused");
+        }
+        try (ScriptedSmtpServer peer = ScriptedSmtpServer.start().banner("554 5.7.1 go away")) {
+            Run r = sendmail("Subject: x\n\ny\n", "--server", peer.hop().replace("[", "").replace("]", ""), "bob@example.net");
+            assertThat(r.rc()).isEqualTo(69);
+        }
+    }
+
+    @Test
+    void eightBitContentAndDsnOptionsReachMailAndRcpt() throws Exception {
+        try (ScriptedSmtpServer peer = ScriptedSmtpServer.start().extensions("8BITMIME", "DSN", "ENHANCEDSTATUSCODES")) {
+            Run r = sendmail("Subject: Grüße\n\nschön\n", "--server", peer.hop().replace("[", "").replace("]", ""),
+                    "-f", "alice@example.org", "-N", "failure,delay", "-R", "hdrs", "-V", "id+1", "bob@example.net");
+            assertThat(r.rc()).as(r.err()).isZero();
+            List<String> lines = peer.sessions().get(0).lines();
+            assertThat(lines).contains("EHLO mx.warden.test", "MAIL FROM:<alice@example.org> BODY=8BITMIME RET=HDRS ENVID=id+2B1",
+                    "RCPT TO:<bob@example.net> NOTIFY=FAILURE,DELAY");
+            assertThat(peer.messages().get(0).text()).contains("schön");
         }
     }
 

@@ -52,6 +52,7 @@ class RouterTest {
         Router r = router("""
                 routes: {corp.example: "[10.0.0.5]"}
                 smarthost: "[mail.provider.example]:587"
+                smarthost_credentials: /etc/exim4/passwd.client
                 """);
         Destination d = r.route("gmail.test");
         assertThat(d.key()).isEqualTo("[mail.provider.example]:587");
@@ -61,6 +62,13 @@ class RouterTest {
         assertThat(d.byMx()).isFalse();
         assertThat(r.route("other.test")).isEqualTo(d);
         assertThat(r.route("corp.example").router()).isEqualTo("route");
+    }
+
+    @Test
+    void aSmarthostWithoutACredentialsFileIsSentNoCredentials() {
+        Destination d = router("smarthost: \"[mail.isp.example]\"\n").route("gmail.test");
+        assertThat(d.router()).isEqualTo(Destination.SMARTHOST);
+        assertThat(d.authenticate()).isFalse();
     }
 
     @Test
