@@ -67,16 +67,7 @@ class QueueCrashTest {
              ScriptedSmtpServer peer = ScriptedSmtpServer.start()) {
             peer.replyDelay(Duration.ofMillis(30));
             int port = LoopbackPorts.free();
-            Path yaml = Files.writeString(dir.resolve("warden.yaml"), """
-                    hostname: mx.crash.test
-                    listen: ["127.0.0.1:%d"]
-                    data_dir: %s
-                    dns: {servers: ["127.0.0.1:%d"], timeout: 1s, retries: 0}
-                    greylist: {enabled: false}
-                    routes:
-                      remote.test: ["%s"]
-                    queue: {retry_min: 1s, retry_max: 2s, concurrency_per_destination: 8}
-                    """.formatted(port, dir.resolve("var"), dns.address().getPort(), peer.hop()));
+            Path yaml = config(port, dns, peer, 8);
             ServeProcess warden = ServeProcess.start(yaml, dir);
             List<String> acked = java.util.Collections.synchronizedList(new ArrayList<>());
             List<ScriptedSmtpServer.Message> beforeKill;
@@ -134,16 +125,7 @@ class QueueCrashTest {
             peer.replyDelay(Duration.ofMillis(50)); // every kill finds deliveries in flight
             int port = LoopbackPorts.free();
             Path data = dir.resolve("var");
-            Path yaml = Files.writeString(dir.resolve("warden.yaml"), """
-                    hostname: mx.crash.test
-                    listen: ["127.0.0.1:%d"]
-                    data_dir: %s
-                    dns: {servers: ["127.0.0.1:%d"], timeout: 1s, retries: 0}
-                    greylist: {enabled: false}
-                    routes:
-                      remote.test: ["%s"]
-                    queue: {retry_min: 1s, retry_max: 2s, concurrency_per_destination: %d}
-                    """.formatted(port, data, dns.address().getPort(), peer.hop(), concurrency));
+            Path yaml = config(port, dns, peer, concurrency);
             ServeProcess warden = ServeProcess.start(yaml, dir);
             List<List<ScriptedSmtpServer.Message>> atKill = new ArrayList<>();
             try {
@@ -193,6 +175,20 @@ class QueueCrashTest {
                         .contains(first);
             }
         }
+    }
+
+    /** serve on 127.0.0.1:port with data under dir/var, remote.test routed to the peer, retries after a second. */
+    private Path config(int port, TestDnsServer dns, ScriptedSmtpServer peer, int concurrency) throws IOException {
+        return Files.writeString(dir.resolve("warden.yaml"), """
+                hostname: mx.crash.test
+                listen: ["127.0.0.1:%d"]
+                data_dir: %s
+                dns: {servers: ["127.0.0.1:%d"], timeout: 1s, retries: 0}
+                greylist: {enabled: false}
+                routes:
+                  remote.test: ["%s"]
+                queue: {retry_min: 1s, retry_max: 2s, concurrency_per_destination: %d}
+                """.formatted(port, dir.resolve("var"), dns.address().getPort(), peer.hop(), concurrency));
     }
 
     /** Waits (2 minutes at most) until {@code n} distinct messages have reached the peer. */
