@@ -270,7 +270,7 @@ run_deferred() { # target
     hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$warden_java/status")
     pss=$(awk '/^Pss:/ { print $2 }' "/proc/$warden_java/smaps_rollup")
     say "warden: $n deferred; timing 'warden queue list'"
-    if (cd "$repo" && ./warden queue list --help) >/dev/null 2>&1; then
+    if (cd "$repo" && ./warden --help 2>/dev/null) | grep -qE '^ +queue( |$)'; then
       list_what="warden queue list"
       list_s=$(timed "$OUT/warden-queue-list.txt" bash -c "cd '$repo' && exec ./warden queue list --config '$wd_dir/warden.yaml'")
     else
