@@ -2,6 +2,7 @@ package warden.outbound;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import warden.recipient.FileStamp;
 import warden.recipient.Problem;
 import warden.recipient.Rechecked;
 
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -83,11 +82,11 @@ public final class PasswdClient implements CredentialSource {
         }
     }
 
-    private record Snapshot(FileTime modified, long size, Object fileKey, List<Entry> entries, List<Problem> problems,
-                            Optional<String> warning, Instant checkedAt) {
+    /** One look at the file; {@code stamp} is null when there was no file (or it could not be read). */
+    private record Snapshot(FileStamp stamp, List<Entry> entries, List<Problem> problems, Optional<String> warning,
+                            Instant checkedAt) {
         boolean same(BasicFileAttributes a) {
-            return modified != null && problems.stream().noneMatch(p -> p.line() == 0)
-                    && a.lastModifiedTime().equals(modified) && a.size() == size && Objects.equals(a.fileKey(), fileKey);
+            return stamp != null && problems.stream().noneMatch(p -> p.line() == 0) && stamp.same(a);
         }
     }
 
@@ -125,7 +124,7 @@ public final class PasswdClient implements CredentialSource {
     /** Everything wrong with the file, read now (for {@code config check}); a missing file is one. */
     public List<Problem> problems() {
         Snapshot s = snapshots.readNow();
-        if (s.modified() == null && s.problems().isEmpty()) {
+        if (s.stamp() == null && s.problems().isEmpty()) {
             return List.of(new Problem(file.toString(), 0, "the smarthost_credentials file does not exist",
                     "create it (" + FORMAT + ") or correct the path"));
         }
@@ -142,17 +141,17 @@ public final class PasswdClient implements CredentialSource {
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            return new Snapshot(null, -1, null, List.of(), List.of(), Optional.empty(), now);
+            return new Snapshot(null, List.of(), List.of(), Optional.empty(), now);
         } catch (IOException e) {
             return keep(old, now, "cannot be read: " + e.getMessage());
         }
         if (old != null && old.same(a)) {
             Optional<String> warning = modeWarning(file); // chmod leaves the modification time alone
             if (warning.isPresent() && old.warning().isEmpty()) LOG.warn("smarthost_credentials: {}", warning.get());
-            return new Snapshot(old.modified(), old.size(), old.fileKey(), old.entries(), old.problems(), warning, now);
+            return new Snapshot(old.stamp(), old.entries(), old.problems(), warning, now);
         }
         if (!a.isRegularFile()) {
-            return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), List.of(),
+            return new Snapshot(FileStamp.of(a), List.of(),
                     List.of(new Problem(file.toString(), 0, "is not a regular file", "point smarthost_credentials at a file: " + FORMAT)),
                     Optional.empty(), now);
         }
@@ -169,15 +168,15 @@ public final class PasswdClient implements CredentialSource {
         for (Problem p : problems) LOG.warn("smarthost_credentials: {}; the line is skipped", p);
         Optional<String> warning = modeWarning(file);
         warning.ifPresent(w -> LOG.warn("smarthost_credentials: {}", w));
-        return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), entries, List.copyOf(problems), warning, now);
+        return new Snapshot(FileStamp.of(a), entries, List.copyOf(problems), warning, now);
     }
 
     /** A file that cannot be read now: the last good entries stay in use, and the problem is reported. */
     private Snapshot keep(Snapshot old, Instant now, String message) {
         Problem p = new Problem(file.toString(), 0, message, "make it a UTF-8 file the user Warden runs as can read");
         LOG.warn("smarthost_credentials: {}; keeping the previous entries", p);
-        return new Snapshot(old == null ? null : old.modified(), -1, null, old == null ? List.of() : old.entries(),
-                List.of(p), old == null ? Optional.empty() : old.warning(), now);
+        return new Snapshot(null, old == null ? List.of() : old.entries(), List.of(p),
+                old == null ? Optional.empty() : old.warning(), now);
     }
 
     static Optional<String> modeWarning(Path file) {

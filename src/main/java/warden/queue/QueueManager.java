@@ -70,8 +70,10 @@ import java.util.regex.Pattern;
  *
  * <p><b>Reports.</b> Failures go to {@link Reports#failure}; the report is queued from {@code <>}
  * with {@code NOTIFY=NEVER} under the id {@code ID-F<first index>}, then the journal says
- * {@code reported-failure}. A crash between the two makes the report again at the next start
- * under the same id, which is then found queued already: no second bounce. Likewise success
+ * {@code reported-failure}. A crash between the two leaves the report queued and the journal
+ * silent: at the next start, before anything is sent, the report is found by its id and the
+ * journal line written then (a crash before the report was durable makes it again): no bounce
+ * lost, none twice. Likewise success
  * reports ({@code NOTIFY=SUCCESS}, for a local delivery or a peer that did not take DSN on) and,
  * when {@code queue.delay_warning} is set, one delay report per message.
  *
@@ -171,7 +173,11 @@ public final class QueueManager implements AutoCloseable {
 
     /** Scans the spool (in the background) and starts sending. */
     public QueueManager start() {
-        // A platform thread: the scan at start is a long run of blocking file reads.
+        try {
+            reconcile();
+        } catch (IOException | RuntimeException e) {
+            log.note("queue: cannot match reports to their messages in " + spool.queue() + ": " + Cause.of(e));
+        }
         runner = Thread.ofPlatform().daemon().name("queue-manager").start(this::run);
         return this;
     }
@@ -197,12 +203,16 @@ public final class QueueManager implements AutoCloseable {
     }
 
     private void run() {
-        try {
-            scan();
-        } catch (Throwable t) {
-            log.note("queue: the scan of " + spool.queue() + " stopped: " + Cause.of(t) + "; messages not seen yet wait for the next start");
-        }
-        scanned = true;
+        // The scan of what earlier runs left runs beside the schedule: new mail does not wait for it.
+        Thread.ofPlatform().daemon().name("queue-scan").start(() -> {
+            try {
+                scan();
+            } catch (Throwable t) {
+                log.note("queue: the scan of " + spool.queue() + " stopped: " + Cause.of(t)
+                        + "; messages not seen yet wait for the next start");
+            }
+            scanned = true;
+        });
         long nextPoll = 0;
         while (!closed) {
             try {
@@ -251,6 +261,53 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    private static final Pattern CHILD = Pattern.compile("(.+)-([FSDA])(\\d{1,6})");
+
+    /**
+     * Before anything is sent: a report ({@code ID-F3}, {@code -S}, {@code -D}) or forwarded copy
+     * ({@code ID-A3}) that is queued while its message's journal does not say so was made just
+     * before a crash. The journal line is written now, so the message does not make it a second
+     * time, which it would once the first had been sent and left the queue. Only the names in
+     * {@code queue/} are listed, and only such pairs read.
+     */
+    private void reconcile() throws IOException {
+        Set<String> ids = new java.util.HashSet<>();
+        spool.forEachId(ids::add);
+        for (String id : ids) {
+            Matcher m = CHILD.matcher(id);
+            if (!m.matches() || !ids.contains(m.group(1))) continue;
+            String parent = m.group(1);
+            int index = Integer.parseInt(m.group(3));
+            MessageState st = spool.state(parent);
+            Instant now = clock.instant();
+            switch (m.group(2)) {
+                case "F" -> {
+                    if (st.reported().get(ReportKind.FAILURE).contains(index)) break;
+                    List<Integer> about = st.failedUnreported().stream().map(QueuedRecipient::index).toList();
+                    if (about.contains(index)) spool.append(parent, new JournalEvent.Reported(now, ReportKind.FAILURE, about, id));
+                }
+                case "S" -> {
+                    if (st.reported().get(ReportKind.SUCCESS).contains(index)) break;
+                    List<Integer> about = st.successUnreported().stream().map(QueuedRecipient::index).toList();
+                    if (about.contains(index)) spool.append(parent, new JournalEvent.Reported(now, ReportKind.SUCCESS, about, id));
+                }
+                case "D" -> {
+                    if (st.delayReported()) break;
+                    List<Integer> about = st.recipients().stream().filter(r -> r.state() instanceof RecipientState.Deferred)
+                            .map(QueuedRecipient::index).toList();
+                    spool.append(parent, new JournalEvent.Reported(now, ReportKind.DELAY, about, id));
+                }
+                default -> { // A: a copy forwarded by an alias of ours
+                    if (index < st.recipients().size() && !st.recipients().get(index).state().done()) {
+                        spool.append(parent, new JournalEvent.Delivered(now, index, Optional.empty(), false,
+                                "250 forwarded as " + id));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Schedules every queued message from its envelope and journal; a platform thread, as it is a long run of file reads. */
     private void scan() throws IOException {
         long[] counts = new long[3];
         spool.forEachId(id -> {
@@ -262,7 +319,7 @@ public final class QueueManager implements AutoCloseable {
                     counts[1]++;
                     return;
                 }
-                schedule(id, st.nextAttempt().orElse(st.envelope().arrival()), false);
+                schedule(id, st.nextAttempt().orElse(st.envelope().arrival()), true);
             } catch (NoSuchFileException gone) {
                 // delivered meanwhile
             } catch (IOException e) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -49,11 +47,10 @@ public final class LocalUsers {
     private final Path file;
     private final Rechecked<Snapshot> snapshots;
 
-    private record Snapshot(FileTime modified, long size, Object key, Set<String> names, List<Problem> problems,
-                            Instant checkedAt) {
+    /** One look at the file; {@code stamp} is null when there was no file (or it could not be read). */
+    private record Snapshot(FileStamp stamp, Set<String> names, List<Problem> problems, Instant checkedAt) {
         boolean same(BasicFileAttributes a) {
-            return modified != null && problems.stream().noneMatch(p -> p.line() == 0)
-                    && a.lastModifiedTime().equals(modified) && a.size() == size && Objects.equals(a.fileKey(), key);
+            return stamp != null && problems.stream().noneMatch(p -> p.line() == 0) && stamp.same(a);
         }
     }
 
@@ -78,7 +75,7 @@ public final class LocalUsers {
     /** Everything wrong with the file, after reading it now. A missing file is a problem here. */
     public List<Problem> problems() {
         Snapshot s = snapshots.readNow();
-        if (s.modified() == null && s.problems().isEmpty()) {
+        if (s.stamp() == null && s.problems().isEmpty()) {
             return List.of(new Problem(file.toString(), 0, "the local_users file does not exist",
                     "create it with one mailbox name per line, or remove local_users"));
         }
@@ -90,15 +87,15 @@ public final class LocalUsers {
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
-            return new Snapshot(null, -1, null, Set.of(), List.of(), now);
+            return new Snapshot(null, Set.of(), List.of(), now);
         } catch (IOException e) {
             return keep(old, now, "cannot be read: " + e.getMessage());
         }
         if (old != null && old.same(a)) {
-            return new Snapshot(old.modified(), old.size(), old.key(), old.names(), old.problems(), now);
+            return new Snapshot(old.stamp(), old.names(), old.problems(), now);
         }
         if (!a.isRegularFile()) {
-            return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), Set.of(),
+            return new Snapshot(FileStamp.of(a), Set.of(),
                     List.of(new Problem(file.toString(), 0, "is not a regular file",
                             "make local_users a file with one mailbox name per line")), now);
         }
@@ -113,15 +110,14 @@ public final class LocalUsers {
         List<Problem> problems = new ArrayList<>();
         Set<String> names = parse(file.toString(), lines, problems);
         for (Problem p : problems) LOG.warn("local_users: {}; the line is skipped", p);
-        return new Snapshot(a.lastModifiedTime(), a.size(), a.fileKey(), names, List.copyOf(problems), now);
+        return new Snapshot(FileStamp.of(a), names, List.copyOf(problems), now);
     }
 
     /** A file that cannot be read now: the last good list stays in use, and the problem is reported. */
     private Snapshot keep(Snapshot old, Instant now, String message) {
         Problem p = new Problem(file.toString(), 0, message, "make it a readable UTF-8 file (names are ASCII)");
         LOG.warn("local_users: {}; keeping the previous list", p);
-        return new Snapshot(old == null ? null : old.modified(), -1, null, old == null ? Set.of() : old.names(),
-                List.of(p), now);
+        return new Snapshot(null, old == null ? Set.of() : old.names(), List.of(p), now);
     }
 
     /** The names in {@code lines}, lower case; bad lines become problems naming {@code file}. */
