@@ -89,7 +89,10 @@ deferred=$OUT/deferred.tsv
 # The same Postfix as throughput.sh (common.sh), but everything not for bench.test goes to the
 # sink: relayhost with brackets (no MX lookup), the smtp(8) client with Debian's defaults
 # (20 parallel deliveries per destination, connection cache on demand).
-POSTFIX_EXTRA=("relayhost = [127.0.0.1]:$SINK_PORT" "default_transport = smtp" "relay_transport = relay")
+# Both servers retry a deferred message after an hour here (instead of 5 minutes), so that the
+# deferred queue stays still while it is measured.
+POSTFIX_EXTRA=("relayhost = [127.0.0.1]:$SINK_PORT" "default_transport = smtp" "relay_transport = relay"
+  "minimal_backoff_time = 1h" "maximal_backoff_time = 1h")
 
 sink_pid= warden_pid= warden_java= postfix_started=0 mounted=0
 
@@ -150,17 +153,21 @@ start_defer_sink() {
   start_sink -c -r rcpt -b "$DEFER_REPLY"
 }
 
-# Messages the sink has received since it started ("." seen), from its -c counter line.
-sink_count() {
+# A counter of the sink's -c line: mesg (messages received, "." seen) or sess (connections).
+sink_counter() { # mesg|sess
   local n
-  n=$(tail -c 300 "$OUT/smtp-sink.log" | tr '\r' '\n' | grep -o 'mesg=[0-9]*' | tail -n 1 || true)
-  echo "${n#mesg=}" | sed 's/^$/0/'
+  n=$(tail -c 300 "$OUT/smtp-sink.log" | tr '\r' '\n' | grep -o "$1=[0-9]*" | tail -n 1 || true)
+  echo "${n#"$1"=}" | sed 's/^$/0/'
 }
+sink_count() { sink_counter mesg; }
 
 start_warden() {
   write_warden_config relay.sh <<EOF
 routes:
   relay.test: ["[127.0.0.1]:$SINK_PORT"]
+queue:
+  retry_min: 1h
+  retry_max: 1h
 EOF
   serve_warden
 }
@@ -200,14 +207,14 @@ generate() { # target count: smtp-source into the target, every reply checked by
 # Sends n messages, waits until the sink has n more and the queue is empty; with record=1 appends
 # a line to relay.tsv after checking the dump: n distinct Message-Ids, none twice.
 run_cell() { # target n record
-  local target=$1 n=$2 record=$3 base t0 t1 t2 c0 c1 got deadline ids distinct dups
+  local target=$1 n=$2 record=$3 base sess0 t0 t1 t2 c0 c1 got deadline ids distinct dups
   deadline=$((SECONDS + CELL_TIMEOUT))
   until queue_empty "$target"; do
     ((SECONDS < deadline)) || die "$target: queue not empty before the cell"
     sleep 0.2
   done
   rm -f "$sink_dir/dump" # the sink holds it open only during a transaction; none runs now
-  base=$(sink_count)
+  base=$(sink_count) sess0=$(sink_counter sess)
   sync; sleep 0.5 # every cell starts from the same state: no dirty pages of the last one
   c0=$(cpu_ticks)
   t0=$EPOCHREALTIME
@@ -228,13 +235,13 @@ run_cell() { # target n record
     || die "$target: $n messages sent, the sink received $got with $distinct distinct Message-Ids, $dups of them more than once"
   [ "$record" = 1 ] || return 0
   awk -v run="$run" -v target="$target" -v n="$n" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
-      -v c0="$c0" -v c1="$c1" -v got="$got" -v dups="$dups" '
+      -v c0="$c0" -v c1="$c1" -v got="$got" -v dups="$dups" -v sess="$(($(sink_counter sess) - sess0))" '
     BEGIN {
       split(c0, a, " "); split(c1, b, " ")
       cpu = (b[2] > a[2]) ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0
-      printf "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%d\t%d\n", run, target, n, n / (t1 - t0), n / (t2 - t0), cpu, got, dups
+      printf "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\n", run, target, n, n / (t1 - t0), n / (t2 - t0), cpu, got, dups, sess
     }' | tee -a "$results" |
-    awk -F'\t' '{ printf "    %-8s accept %6s/s  e2e %6s/s  cpu %3s%%  at the sink %s, twice %s\n", $2, $4, $5, $6, $7, $8 }' >&2
+    awk -F'\t' '{ printf "    %-8s accept %6s/s  e2e %6s/s  cpu %3s%%  at the sink %s, twice %s, over %s connections\n", $2, $4, $5, $6, $7, $8, $9 }' >&2
 }
 
 # ---- the deferred queue
@@ -243,7 +250,7 @@ run_cell() { # target n record
 # memory and the listing command; for Warden also a restart on that queue.
 run_deferred() { # target
   local target=$1 n=$DEFER_MESSAGES t0 t1 t2 deadline have defers0 defers mem rss pss hwm
-  local list_s list_lines list_what restart_s rss2 hwm2
+  local list_s list_lines list_what restart_s rss2 hwm2 r0
   defers0=0
   [ "$target" = warden ] && defers0=$(grep -c -F ' == ' "$wd_mainlog" 2>/dev/null || true)
   say "deferred: $target gets $n messages; the sink answers '$DEFER_REPLY' to RCPT"
@@ -280,9 +287,9 @@ run_deferred() { # target
     list_lines=$(wc -l <"$OUT/warden-queue-list.txt")
     say "warden: restarting on $n queued messages"
     stop_warden
-    t0=$EPOCHREALTIME
+    r0=$EPOCHREALTIME
     serve_warden
-    restart_s=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+    restart_s=$(awk -v a="$r0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
     sleep "$RESTART_SETTLE"
     rss2=$(awk '/^VmRSS:/ { print $2 }' "/proc/$warden_java/status")
     hwm2=$(awk '/^VmHWM:/ { print $2 }' "/proc/$warden_java/status")
@@ -318,15 +325,16 @@ report() {
     {
       if (!($2 in seen)) { seen[$2] = 1; order[++nt] = $2 }
       acc[$2] = acc[$2] " " $4; e2e[$2] = e2e[$2] " " $5; cpu[$2] = cpu[$2] " " $6
-      got[$2] += $7; sent[$2] += $3; dups[$2] += $8
+      got[$2] += $7; sent[$2] += $3; dups[$2] += $8; conns[$2] += $9
     }
     END {
       name["postfix"] = "Postfix"; name["warden"] = "Warden"
       printf "\nRelay: %s messages of %s body bytes over %s sessions per cell into the server, relayed to smtp-sink; FS=%s; median of %s run(s) (min-max)\n\n", N, SIZE, S, fsname, runs
-      printf "%-8s %-22s %-22s %5s %18s\n", "server", "accept msgs/s", "e2e msgs/s (at sink)", "cpu%", "at sink / sent"
+      printf "%-8s %-22s %-22s %5s %18s %10s\n", "server", "accept msgs/s", "e2e msgs/s (at sink)", "cpu%", "at sink / sent", "msgs/conn"
       for (i = 1; i <= nt; i++) {
         t = order[i]
-        printf "%-8s %-22s %-22s %5.0f %18s\n", name[t], cell(acc[t]), cell(e2e[t]), median(cpu[t]), sprintf("%d / %d", got[t], sent[t])
+        printf "%-8s %-22s %-22s %5.0f %18s %10.1f\n", name[t], cell(acc[t]), cell(e2e[t]), median(cpu[t]), sprintf("%d / %d", got[t], sent[t]),
+          conns[t] ? got[t] / conns[t] : 0
       }
       if (("warden" in seen) && ("postfix" in seen) && median(e2e["postfix"]) > 0)
         printf "\nWarden/Postfix e2e: %.2fx (Warden %.0f/s, Postfix %.0f/s); no message lost or twice at the sink (checked by Message-Id)\n",
@@ -361,7 +369,7 @@ reap_leftovers # first: a crashed run's servers would hold the ports checked nex
 check_prerequisites
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 make_filesystem
-printf 'run\ttarget\tmessages\taccept_per_s\te2e_per_s\tcpu_pct\tat_sink\ttwice\n' >"$results"
+printf 'run\ttarget\tmessages\taccept_per_s\te2e_per_s\tcpu_pct\tat_sink\ttwice\tsink_connections\n' >"$results"
 printf 'target\tmessages\tsend_s\tqueued_s\trss_kib\tpss_kib\thwm_kib\tlist_command\tlist_s\tlist_lines\trestart_s\tafter_rss_hwm_kib\n' >"$deferred"
 : >"$OUT/warden.log"
 
