@@ -62,6 +62,9 @@ class QueueManagerTest {
         if (address.equals("nobody@warden.test")) {
             return new RecipientVerdict.Refused(Reply.of(550, "5.1.1", "<nobody@warden.test>: no such user"), "unknown");
         }
+        if (address.equals("list@warden.test")) {
+            return new RecipientVerdict.Accepted(List.of(new Route.Mailbox("bob"), new Route.Remote("far@example.net")));
+        }
         if (address.endsWith("@warden.test") || address.endsWith("@mx.warden.test")) {
             return new RecipientVerdict.Accepted(List.of(new Route.Mailbox(address.substring(0, address.indexOf('@')))));
         }
@@ -381,5 +384,25 @@ class QueueManagerTest {
         await(() -> log.contains("m1 Completed"));
         assertThat(log).allSatisfy(l -> assertThat(l).doesNotContain("\r").doesNotContain("\n"));
         assertThat(log).anyMatch(l -> l.contains("550 5.7.1 no\\x0d\\x0a2026-11-24 12:00:00 m9 => forged@example.net"));
+    }
+
+    @Test
+    void anAliasOfOursThatLeadsOutIsForwardedAsANewMessageOnceEvenAfterACrash() throws Exception {
+        enqueue("m1", "alice@example.org", new Recipient("list@warden.test"));
+        // m2's forwarded copy was queued just before a crash, its journal line lost
+        enqueue("m2", "alice@example.org", new Recipient("list@warden.test"));
+        spool.enqueue("m2-A0", "alice@example.org", MessageDsn.NONE, List.of(new Recipient("far@example.net")),
+                ReceivedMessage.of("Subject: the first copy\r\n\r\n".getBytes(StandardCharsets.UTF_8)));
+        start();
+        await(() -> Stream.of("m1", "m1-A0", "m2", "m2-A0").allMatch(id -> log.contains(id + " Completed")));
+        assertThat(transport.callsFor("m1-A0")).singleElement().satisfies(c -> {
+            assertThat(c.addresses()).containsExactly("far@example.net");
+            assertThat(c.content()).isEqualTo(BODY);
+        });
+        assertThat(transport.callsFor("m2-A0")).singleElement().satisfies(c ->
+                assertThat(c.content()).startsWith("Subject: the first copy"));
+        assertThat(transport.calls).hasSize(2);
+        assertThat(log).anyMatch(l -> l.startsWith("m1 => bob <list@warden.test> R=virtual T=maildir"));
+        assertThat(log).contains("m1-A0 <= <alice@example.org> R=m1 S=" + BODY.length());
     }
 }
