@@ -164,8 +164,11 @@ public final class Components implements AutoCloseable {
         if (transport == null) {
             Set<String> ourNames = new java.util.LinkedHashSet<>();
             ourNames.add(config.hostname());
+            // As many idle connections per destination as deliveries may run to it at once: with
+            // fewer, a burst closes connections that the next messages would have reused.
             transport = new SmtpTransport(config.hostname(), new MxHopResolver(resolver, ourNames, interfaceAddresses()),
-                    credentials());
+                    credentials(), warden.outbound.SmtpTimeouts.RFC_5321, java.time.Duration.ofSeconds(5),
+                    Math.max(1, config.queue().concurrencyPerDestination()));
         }
         return transport;
     }

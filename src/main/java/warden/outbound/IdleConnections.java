@@ -66,14 +66,14 @@ final class IdleConnections implements AutoCloseable {
                 if (q.isEmpty()) idle.remove(key);
             }
             if (fresh(i) && !i.client().broken() && i.client().reset()) return i.client();
-            i.client().quit(QUIT_PATIENCE);
+            goodbye(i.client());
         }
     }
 
     /** Keeps {@code client} for the next message to {@code key}, or says goodbye to it when there is no room. */
     void put(String key, SmtpClient client) {
         if (client.broken() || idleNanos <= 0 || client.age().compareTo(maxAge) > 0) {
-            client.quit(QUIT_PATIENCE);
+            goodbye(client);
             return;
         }
         SmtpClient evicted = null;
@@ -93,7 +93,19 @@ final class IdleConnections implements AutoCloseable {
             }
             if (q.isEmpty()) idle.remove(key);
         }
-        if (evicted != null) evicted.quit(QUIT_PATIENCE);
+        if (evicted != null) goodbye(evicted);
+    }
+
+    /**
+     * QUIT on a virtual thread of its own: the delivery that let the connection go returns its
+     * outcomes (to be journaled) without waiting for the peer's 221.
+     */
+    private static void goodbye(SmtpClient client) {
+        if (client.broken()) {
+            client.close();
+            return;
+        }
+        Thread.ofVirtual().name("smtp-quit").start(() -> client.quit(QUIT_PATIENCE));
     }
 
     private boolean fresh(Idle i) {
@@ -121,7 +133,7 @@ final class IdleConnections implements AutoCloseable {
                 }
                 count -= expired.size();
             }
-            expired.forEach(c -> c.quit(QUIT_PATIENCE));
+            expired.forEach(IdleConnections::goodbye);
         }
     }
 

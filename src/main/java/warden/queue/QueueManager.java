@@ -447,7 +447,7 @@ public final class QueueManager implements AutoCloseable {
             default -> false;
         }).toList();
         if (!due.isEmpty()) {
-            deliver(spool.message(st), due);
+            if (deliver(spool.message(st), due)) return Optional.empty(); // all delivered at the first go: see send()
             try {
                 st = spool.state(id);
             } catch (NoSuchFileException completed) {
@@ -479,7 +479,8 @@ public final class QueueManager implements AutoCloseable {
 
     // ---- delivery
 
-    private void deliver(QueuedMessage message, List<QueuedRecipient> due) throws InterruptedException {
+    /** Delivers {@code due}; true when the message has left the queue (every recipient took it at once). */
+    private boolean deliver(QueuedMessage message, List<QueuedRecipient> due) throws InterruptedException {
         Map<Destination, List<QueuedRecipient>> remote = new LinkedHashMap<>();
         for (QueuedRecipient r : due) {
             RecipientVerdict verdict;
@@ -512,14 +513,13 @@ public final class QueueManager implements AutoCloseable {
                         Optional.empty(), Optional.empty(), Optional.empty(), 0, "4.3.2", problem.get(), "", false)).toList();
                 record(message, group.getKey(), group.getValue(), held);
             }
-            return;
+            return false;
         }
         if (remote.size() == 1 && due.size() == message.recipients().size()
                 && remote.values().iterator().next().size() == due.size()) {
             // the common case: every recipient to one destination, on this thread; it may finish the message
             var only = remote.entrySet().iterator().next();
-            send(message, only.getKey(), only.getValue(), true);
-            return;
+            return send(message, only.getKey(), only.getValue(), true);
         }
         List<Future<?>> running = new ArrayList<>();
         for (var group : remote.entrySet()) {
@@ -532,6 +532,7 @@ public final class QueueManager implements AutoCloseable {
                 log.note(message.id() + " delivery failed: " + Cause.of(e.getCause()));
             }
         }
+        return false;
     }
 
     private Destination destination(String address) {
@@ -551,7 +552,7 @@ public final class QueueManager implements AutoCloseable {
      * 250 as the journal line would have been, and three fewer (journal create, fdatasync, its
      * directory).
      */
-    private void send(QueuedMessage message, Destination destination, List<QueuedRecipient> rcpts, boolean whole) {
+    private boolean send(QueuedMessage message, Destination destination, List<QueuedRecipient> rcpts, boolean whole) {
         Semaphore permits = destinations.computeIfAbsent(destination.key(),
                 k -> new Semaphore(Math.max(1, settings.concurrencyPerDestination()), true));
         List<Outcome> outcomes;
@@ -571,12 +572,13 @@ public final class QueueManager implements AutoCloseable {
                 spool.remove(message.id());
                 for (Outcome o : outcomes) log.delivered(message.id(), o, destination.router());
                 log.completed(message.id());
-                return;
+                return true;
             } catch (IOException e) {
                 // not removed (or not durably): journal the deliveries instead
             }
         }
         record(message, destination, rcpts, outcomes);
+        return false;
     }
 
     /** Whether every recipient was delivered and none asked for a success report we must send. */
