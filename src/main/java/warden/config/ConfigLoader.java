@@ -85,11 +85,131 @@ public final class ConfigLoader {
                 top.scalar("smarthost", null, NEXT_HOP_EXPECTED, ConfigLoader::nextHop));
         java.util.Optional<Path> smarthostCredentials = java.util.Optional.ofNullable(top.path("smarthost_credentials", null));
         QueueSettings queue = queue(top.section("queue"));
+        WardenConfig.Tls tls = tls(top.section("tls"));
+        WardenConfig.Auth auth = auth(top.section("auth"));
+        roles(top, listen, tls, auth);
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
-                localUsers, outbound, routes, smarthost, smarthostCredentials, queue);
+                localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth);
+    }
+
+    /**
+     * {@code tls:}: {@code certificate} and {@code key} together, {@code certificates} as a list of
+     * {@code {certificate, key}} maps, {@code protocols} from TLSv1.2 and TLSv1.3. The PEM files are
+     * read by {@code warden.tls.ServerTls} ({@code config check} and {@code serve} do).
+     */
+    private static WardenConfig.Tls tls(Section s) {
+        java.util.Optional<Path> certificate = java.util.Optional.ofNullable(s.path("certificate", null));
+        java.util.Optional<Path> key = java.util.Optional.ofNullable(s.path("key", null));
+        if (certificate.isPresent() != key.isPresent()) {
+            String given = certificate.isPresent() ? "certificate" : "key";
+            String missing = certificate.isPresent() ? "key" : "certificate";
+            s.problem(given, s.lineOf(given), "tls." + given + " is set but tls." + missing + " is not",
+                    "set both, e.g. certificate: /etc/letsencrypt/live/NAME/fullchain.pem and key: /etc/letsencrypt/live/NAME/privkey.pem");
+        }
+        List<WardenConfig.CertificatePair> pairs = new ArrayList<>();
+        var node = s.node("certificates");
+        if (node.isPresent()) {
+            if (node.get() instanceof ConfigNode.Sequence seq) {
+                for (ConfigNode item : seq.items()) {
+                    if (!(item instanceof ConfigNode.Mapping m)) {
+                        s.problem("certificates", item.line(), "each item must be a map with certificate and key",
+                                "write '- {certificate: /path/fullchain.pem, key: /path/privkey.pem}'");
+                        continue;
+                    }
+                    List<ConfigProblem> own = new ArrayList<>();
+                    Section pair = new Section(s.file(), s.path("certificates[]"), m, own);
+                    Path c = pair.path("certificate", null);
+                    Path k = pair.path("key", null);
+                    pair.finish();
+                    own.forEach(p -> s.problem("certificates[]." + p.key().replaceFirst("^.*certificates\\[\\]\\.", ""),
+                            p.line(), p.message(), p.fix()));
+                    if (c == null || k == null) {
+                        s.problem("certificates", m.line(), "each item needs both certificate and key",
+                                "write '- {certificate: /path/fullchain.pem, key: /path/privkey.pem}'");
+                    } else {
+                        pairs.add(new WardenConfig.CertificatePair(c, k));
+                    }
+                }
+            } else {
+                s.problem("certificates", node.get().line(), "must be a list of {certificate, key} maps",
+                        "write one '- {certificate: ..., key: ...}' per line");
+            }
+        }
+        List<String> protocols = s.list("protocols", WardenConfig.Tls.DEFAULT_PROTOCOLS, "TLSv1.2 or TLSv1.3", t -> {
+            String v = t.strip();
+            for (String known : WardenConfig.Tls.DEFAULT_PROTOCOLS) if (known.equalsIgnoreCase(v)) return known;
+            throw new IllegalArgumentException("'" + v + "' is not TLSv1.2 or TLSv1.3 (older versions are broken and not offered)");
+        });
+        if (protocols.isEmpty() && s.node("protocols").isPresent()) {
+            s.problem("protocols", s.lineOf("protocols"), "no protocol left", "list TLSv1.2 and/or TLSv1.3");
+            protocols = WardenConfig.Tls.DEFAULT_PROTOCOLS;
+        }
+        s.finish();
+        return new WardenConfig.Tls(certificate, key, pairs, protocols);
+    }
+
+    /** {@code auth:}: the credential backends, the sender-login map and the failure throttle. */
+    private static WardenConfig.Auth auth(Section s) {
+        java.util.Optional<Path> passwd = java.util.Optional.ofNullable(s.path("passwd_file", null));
+        java.util.Optional<WardenConfig.Ldap> ldap = java.util.Optional.empty();
+        if (s.node("ldap").isPresent()) {
+            Section l = s.section("ldap");
+            String url = l.scalar("url", null, "an LDAP URL such as ldap://127.0.0.1:389 or ldaps://ldap.example.org", t -> {
+                String v = t.strip();
+                if (!v.matches("(?i)ldaps?://[^/\\s]+/?")) {
+                    throw new IllegalArgumentException("'" + v + "' is not ldap://host[:port] or ldaps://host[:port]");
+                }
+                return v;
+            });
+            java.util.Optional<String> bindDn = l.optionalString("bind_dn");
+            java.util.Optional<Path> bindPassword = java.util.Optional.ofNullable(l.path("bind_password_file", null));
+            String base = l.string("base", null);
+            String filter = l.scalar("filter", "(uid={user})", "an LDAP filter with {user}, e.g. (&(objectClass=inetOrgPerson)(uid={user}))", t -> {
+                if (!t.contains("{user}")) throw new IllegalArgumentException("'" + t + "' has no {user} placeholder");
+                return t.strip();
+            });
+            java.time.Duration timeout = l.duration("timeout", java.time.Duration.ofSeconds(5));
+            if (bindDn.isPresent() != bindPassword.isPresent()) {
+                l.problem("bind_dn", l.lineOf(bindDn.isPresent() ? "bind_dn" : "bind_password_file"),
+                        "auth.ldap.bind_dn and auth.ldap.bind_password_file go together",
+                        "set both (the password file holds the service account's password on its first line), or neither for an anonymous search");
+            }
+            if (url == null) l.problem("url", l.lineOf("url"), "auth.ldap needs url", "add url: ldap://HOST:389");
+            if (base == null) l.problem("base", l.lineOf("base"), "auth.ldap needs base", "add base: ou=people,dc=example,dc=org");
+            l.finish();
+            if (url != null && base != null) {
+                ldap = java.util.Optional.of(new WardenConfig.Ldap(url, bindDn, bindPassword, base, filter, timeout));
+            }
+        }
+        java.util.Optional<Path> senderLogin = java.util.Optional.ofNullable(s.path("sender_login", null));
+        int maxFailures = s.integer("max_failures", WardenConfig.Auth.NONE.maxFailures(), 1, 1000);
+        java.time.Duration window = s.duration("failure_window", WardenConfig.Auth.NONE.failureWindow());
+        boolean show = s.bool("show_in_received", false);
+        if (passwd.isPresent() && ldap.isPresent()) {
+            s.problem("ldap", s.lineOf("ldap"), "auth.passwd_file and auth.ldap are both set", "choose one credential backend");
+        }
+        s.finish();
+        return new WardenConfig.Auth(passwd, ldap, senderLogin, maxFailures, window, show);
+    }
+
+    /** A submission port needs a certificate (or explicit plaintext AUTH) and a credential backend. */
+    private static void roles(Section top, List<WardenConfig.Listener> listen, WardenConfig.Tls tls, WardenConfig.Auth auth) {
+        for (WardenConfig.Listener l : listen) {
+            if (l.role() == WardenConfig.Role.MX) continue;
+            String role = l.role().name().toLowerCase(java.util.Locale.ROOT);
+            if (!auth.configured()) {
+                top.problem("listen", top.lineOf("listen"), "listener " + l + " has role " + role
+                        + " but no credential backend is configured", "set auth.passwd_file or auth.ldap");
+            }
+            boolean needsTls = l.role() == WardenConfig.Role.SUBMISSIONS || !l.allowPlaintextAuth();
+            if (needsTls && !tls.configured()) {
+                top.problem("listen", top.lineOf("listen"), "listener " + l + " has role " + role + " but no certificate is configured",
+                        "set tls.certificate and tls.key (e.g. certbot's fullchain.pem and privkey.pem)");
+            }
+        }
     }
 
     static final String NEXT_HOP_EXPECTED = "a next hop such as \"[10.0.0.5]:25\", \"[mail.provider.example]:587\","
@@ -255,6 +375,8 @@ public final class ConfigLoader {
                     Section item2 = new Section(top.file(), top.path("listen[]"), m, own);
                     String address = item2.optionalString("address").orElse(null);
                     boolean proxy = item2.bool("proxy_protocol", false);
+                    WardenConfig.Role role = item2.choice("role", WardenConfig.Role.MX, WardenConfig.Role.class);
+                    boolean plaintextAuth = item2.bool("allow_plaintext_auth", false);
                     WardenConfig.ProxyUnknown unknown = item2.choice("proxy_unknown", WardenConfig.ProxyUnknown.UNTRUSTED,
                             WardenConfig.ProxyUnknown.class);
                     if (!proxy && item2.node("proxy_unknown").isPresent()) {
@@ -268,7 +390,7 @@ public final class ConfigLoader {
                         continue;
                     }
                     try {
-                        out.add(new WardenConfig.Listener(socketAddress(address), proxy, unknown));
+                        out.add(new WardenConfig.Listener(socketAddress(address), proxy, unknown, role, plaintextAuth));
                     } catch (IllegalArgumentException e) {
                         top.problem("listen", m.line(), e.getMessage(), "write \"address:port\"");
                     }

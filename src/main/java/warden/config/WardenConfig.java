@@ -64,7 +64,9 @@ public record WardenConfig(
         java.util.Map<String, List<warden.outbound.NextHop>> routes,
         java.util.Optional<warden.outbound.NextHop> smarthost,
         java.util.Optional<Path> smarthostCredentials,
-        warden.queue.QueueSettings queue) {
+        warden.queue.QueueSettings queue,
+        Tls tls,
+        Auth auth) {
 
     /** The {@link #source()} of a configuration read from no file. */
     public static final String BUILT_IN = "(built-in defaults)";
@@ -109,7 +111,7 @@ public record WardenConfig(
     public WardenConfig withListen(List<Listener> listeners) {
         return new WardenConfig(source, hostname, listeners, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bareLineEndings, greylist, policy, dnsLists, bounceRecipients,
-                maxReceivedHeaders, localUsers, outbound, routes, smarthost, smarthostCredentials, queue);
+                maxReceivedHeaders, localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth);
     }
 
     /**
@@ -118,17 +120,110 @@ public record WardenConfig(
      * @param address where to listen
      * @param proxyProtocol whether a PROXY protocol header comes first (believed from trusted_proxies only)
      * @param proxyUnknown what a PROXY header that names no client ({@code UNKNOWN}, v2 {@code LOCAL}) means
+     * @param role what the port is for: {@code mx} (25), {@code submission} (587) or {@code submissions} (465)
+     * @param allowPlaintextAuth AUTH offered and accepted without TLS (the seed's
+     *        {@code server_advertise_condition} turned off); false by default
      */
-    public record Listener(InetSocketAddress address, boolean proxyProtocol, ProxyUnknown proxyUnknown) {
+    public record Listener(InetSocketAddress address, boolean proxyProtocol, ProxyUnknown proxyUnknown, Role role,
+                           boolean allowPlaintextAuth) {
         public Listener(InetSocketAddress address, boolean proxyProtocol) {
             this(address, proxyProtocol, ProxyUnknown.UNTRUSTED);
         }
 
+        public Listener(InetSocketAddress address, boolean proxyProtocol, ProxyUnknown proxyUnknown) {
+            this(address, proxyProtocol, proxyUnknown, Role.MX, false);
+        }
+
         @Override
         public String toString() {
-            return warden.mail.IpText.of(address.getAddress()) + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "");
+            return warden.mail.IpText.of(address.getAddress()) + ":" + address.getPort() + (proxyProtocol ? " (PROXY)" : "")
+                    + (role == Role.MX ? "" : " (" + role.name().toLowerCase(java.util.Locale.ROOT) + ")");
         }
     }
+
+    /**
+     * What a listener is for.
+     * <ul>
+     * <li>{@code MX}: port 25, mail from the world; STARTTLS offered when {@code tls} is set, AUTH
+     *     offered (inside TLS) when an {@code auth} backend is set; every check applies.</li>
+     * <li>{@code SUBMISSION}: port 587 (RFC 6409): STARTTLS, then AUTH, required before MAIL;
+     *     authenticated mail skips the client checks and may relay.</li>
+     * <li>{@code SUBMISSIONS}: port 465 (RFC 8314): TLS from the first byte, then as submission.</li>
+     * </ul>
+     */
+    public enum Role { MX, SUBMISSION, SUBMISSIONS }
+
+    /**
+     * {@code tls:}: the server's certificates, as certbot writes them.
+     *
+     * @param certificate {@code tls.certificate}, a PEM chain ({@code fullchain.pem})
+     * @param key {@code tls.key}, its PEM private key ({@code privkey.pem}; RSA or EC, PKCS#1, SEC1 or PKCS#8)
+     * @param certificates {@code tls.certificates}: more pairs, chosen by the name the client asks for (SNI)
+     * @param protocols {@code tls.protocols}, default TLSv1.2 and TLSv1.3
+     */
+    public record Tls(java.util.Optional<Path> certificate, java.util.Optional<Path> key, List<CertificatePair> certificates,
+                      List<String> protocols) {
+        public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.2", "TLSv1.3");
+        public static final Tls NONE = new Tls(java.util.Optional.empty(), java.util.Optional.empty(), List.of(), DEFAULT_PROTOCOLS);
+
+        public Tls {
+            certificates = List.copyOf(certificates);
+            protocols = List.copyOf(protocols);
+        }
+
+        /** Whether any certificate is configured (STARTTLS can be offered). */
+        public boolean configured() {
+            return certificate.isPresent() || !certificates.isEmpty();
+        }
+
+        /** Every pair: {@code certificate}/{@code key} first (the default), then {@code certificates}. */
+        public List<CertificatePair> pairs() {
+            List<CertificatePair> all = new java.util.ArrayList<>();
+            if (certificate.isPresent() && key.isPresent()) all.add(new CertificatePair(certificate.get(), key.get()));
+            all.addAll(certificates);
+            return List.copyOf(all);
+        }
+    }
+
+    /** One certificate chain and its key (PEM files). */
+    public record CertificatePair(Path certificate, Path key) {}
+
+    /**
+     * {@code auth:}: SMTP AUTH (RFC 4954) for clients that submit mail.
+     *
+     * @param passwdFile {@code auth.passwd_file}: Dovecot passwd-file format with hashed passwords
+     * @param ldap {@code auth.ldap}: check passwords against a directory
+     * @param senderLogin {@code auth.sender_login}: which logins may use which envelope senders
+     *        ({@code address: user, user}), as Postfix's {@code smtpd_sender_login_maps}
+     * @param maxFailures {@code auth.max_failures}: failed attempts from one client address within
+     *        {@code failureWindow} before it gets 421
+     * @param failureWindow {@code auth.failure_window}
+     * @param showInReceived {@code auth.show_in_received}: the authenticated name in {@code Received:} (off by default)
+     */
+    public record Auth(java.util.Optional<Path> passwdFile, java.util.Optional<Ldap> ldap, java.util.Optional<Path> senderLogin,
+                       int maxFailures, java.time.Duration failureWindow, boolean showInReceived) {
+        public static final Auth NONE = new Auth(java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
+                5, java.time.Duration.ofMinutes(15), false);
+
+        /** Whether a credential backend is configured (AUTH can be offered). */
+        public boolean configured() {
+            return passwdFile.isPresent() || ldap.isPresent();
+        }
+    }
+
+    /**
+     * {@code auth.ldap:}: bind as a service account, search the user, bind as the entry found.
+     *
+     * @param url {@code auth.ldap.url}, {@code ldap://host:port} or {@code ldaps://...}
+     * @param bindDn {@code auth.ldap.bind_dn}, the service account (anonymous search when absent)
+     * @param bindPasswordFile {@code auth.ldap.bind_password_file}, its password (the first line)
+     * @param base {@code auth.ldap.base}, where users are searched
+     * @param filter {@code auth.ldap.filter} with {@code {user}} (escaped per RFC 4515), e.g.
+     *        {@code (&(objectClass=mailUser)(uid={user}))}
+     * @param timeout {@code auth.ldap.timeout}, for each operation (default 5 s); on expiry 454
+     */
+    public record Ldap(String url, java.util.Optional<String> bindDn, java.util.Optional<Path> bindPasswordFile, String base,
+                       String filter, java.time.Duration timeout) {}
 
     /**
      * Protocol and resource limits.
