@@ -12,16 +12,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -49,8 +45,6 @@ import java.util.Set;
  */
 public final class Sendmail {
 
-    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final WardenConfig config;
     private final PrintWriter err;
@@ -200,16 +194,9 @@ public final class Sendmail {
 
     private MessageIntake.Additions additions(String from, Optional<String> fullName) {
         ZonedDateTime now = ZonedDateTime.now(clock);
-        String id = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT).format(now) + "."
-                + HexFormat.of().formatHex(randomBytes(8)) + "@" + config.hostname();
         String fromHeader = fullName.filter(n -> !n.isBlank()).map(n -> phrase(n) + " <" + from + ">").orElse(from);
-        return new MessageIntake.Additions("From: " + fromHeader, "Date: " + RFC5322.format(now), "Message-ID: <" + id + ">");
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
+        return new MessageIntake.Additions("From: " + fromHeader, SubmissionFields.date(now),
+                SubmissionFields.messageId(now, config.hostname()));
     }
 
     /**
