@@ -147,7 +147,9 @@ public final class Sendmail {
         }
         for (WardenConfig.Listener l : config.listen()) {
             InetAddress a = l.address().getAddress();
-            if (l.proxyProtocol() || !(a.isLoopbackAddress() || a.isAnyLocalAddress())) continue;
+            // Not 587/465: they want TLS and AUTH, which a local program has neither of; port 25 on
+            // loopback trusts it as a relay_networks client.
+            if (l.proxyProtocol() || l.role() != WardenConfig.Role.MX || !(a.isLoopbackAddress() || a.isAnyLocalAddress())) continue;
             if (l.address().getPort() == 0) {
                 throw new UnusableConfigException("the listener " + l + " has port 0 (any free port): sendmail cannot know it;"
                         + " give a port in the configuration or use --server ADDR:PORT");

@@ -113,4 +113,18 @@ class SenderLoginsTest {
         clock.advance(Duration.ofSeconds(2));
         assertThat(s.mayUse(Optional.of("bob"), "bob@example.org")).isTrue();
     }
+
+    @Test
+    void configCheckNamesTheBadLines() throws Exception {
+        Files.createDirectories(dir.resolve("virtual"));
+        Path file = dir.resolve("sender-login");
+        Files.writeString(file, "alice@example.org: alice\nbob\n");
+        warden.config.WardenConfig c = warden.config.ConfigLoader.parse("hostname: mx.example.org\nvirtual_domains: "
+                + dir.resolve("virtual") + "\nauth:\n  sender_login: " + file + "\n", "warden.yaml");
+        assertThat(warden.cli.Components.validateFiles(c)).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(file.toString());
+            assertThat(p.line()).isEqualTo(2);
+            assertThat(p.fix()).contains("alice@example.org: alice, bob");
+        });
+    }
 }
