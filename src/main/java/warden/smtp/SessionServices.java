@@ -22,10 +22,22 @@ import java.util.Optional;
  * @param clock the clock for Received and Delivery-date
  * @param pause how delays are served: the server sleeps, {@code simulate} only reports
  * @param observer sees every policy decision ({@code simulate} prints them)
+ * @param auth AUTH and the submission duties: the backend, the throttle, {@code auth.sender_login}
  */
 public record SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                               Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause,
-                              SessionObserver observer) {
+                              SessionObserver observer, warden.smtp.auth.AuthServices auth) {
+
+    /** Without AUTH (nothing offered). */
+    public SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                           Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause, SessionObserver observer) {
+        this(policy, recipients, store, resolver, log, clock, pause, observer, warden.smtp.auth.AuthServices.none());
+    }
+
+    /** These services with {@code auth} for AUTH and the submission duties. */
+    public SessionServices withAuth(warden.smtp.auth.AuthServices auth) {
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, auth);
+    }
 
     /** How a policy delay is served. */
     @FunctionalInterface

@@ -245,6 +245,8 @@ public final class SmtpServer implements AutoCloseable {
         @Override public InetAddress localAddress() { return socket.getLocalAddress(); }
         @Override public boolean expectsProxyHeader() { return proxied; }
         @Override public WardenConfig.ProxyUnknown proxyUnknown() { return listener.proxyUnknown(); }
+        @Override public WardenConfig.Role role() { return listener.role(); }
+        @Override public boolean allowPlaintextAuth() { return listener.allowPlaintextAuth(); }
 
         @Override
         public void readTimeout(Duration timeout) throws SocketException {

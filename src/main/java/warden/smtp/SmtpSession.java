@@ -26,6 +26,13 @@ import warden.smtp.SessionState.Greeted;
 import warden.smtp.SessionState.Helo;
 import warden.smtp.SessionState.InTransaction;
 import warden.smtp.SessionState.Transaction;
+import warden.smtp.auth.AuthDialogue;
+import warden.smtp.auth.AuthLogLine;
+import warden.smtp.auth.AuthReplies;
+import warden.smtp.auth.AuthServices;
+import warden.smtp.auth.SaslExchange;
+import warden.smtp.auth.SenderLogins;
+import warden.submission.SubmissionFields;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -84,6 +91,9 @@ public final class SmtpSession {
     /** The client of a proxied connection whose PROXY header names none (never a relay client). */
     static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
+    /** The login after a successful AUTH (RFC 4954), as the backend spells it; kept across RSET and EHLO. */
+    private Optional<String> authUser = Optional.empty();
+    private Optional<SaslExchange.Mechanism> authMechanism = Optional.empty();
     private SessionState state = new SessionState.Fresh();
     private final Set<String> connectionHeaders = new LinkedHashSet<>();
     private final Set<String> transactionHeaders = new LinkedHashSet<>();
@@ -114,6 +124,12 @@ public final class SmtpSession {
         default warden.config.WardenConfig.ProxyUnknown proxyUnknown() {
             return warden.config.WardenConfig.ProxyUnknown.UNTRUSTED;
         }
+        /** The listener's role: port 25 ({@code MX}) or a submission port (587, 465). */
+        default warden.config.WardenConfig.Role role() { return warden.config.WardenConfig.Role.MX; }
+        /** Whether AUTH is offered and accepted outside TLS on this listener ({@code allow_plaintext_auth}). */
+        default boolean allowPlaintextAuth() { return false; }
+        /** A login the session starts with, as if AUTH had succeeded ({@code simulate --auth USER}). */
+        default Optional<String> simulatedLogin() { return Optional.empty(); }
         void close();
     }
 
@@ -185,6 +201,8 @@ public final class SmtpSession {
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
+        authUser = connection.simulatedLogin();
+        authUser.ifPresent(u -> services.observer().note("authenticated as " + AuthLogLine.user(u) + " (simulated)"));
         if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
         // Anything the client sent during a connect delay is still buffered, so it counts too.
         if (!settings.bannerDelay().isZero() && talksBeforeBanner()) {
@@ -285,7 +303,8 @@ public final class SmtpSession {
             out.lock().unlock();
         }
         connection.readTimeout(settings.limits().commandTimeout());
-        String line = in.readLine(DSN_COMMAND_LINE_MAX);
+        // RFC 4954 4: AUTH lines may be 12 288 octets; each command's own limit is checked in dispatch
+        String line = in.readLine(SaslExchange.LINE_MAX);
         phase = Phase.BUSY;
         if (Thread.interrupted()) throw new InterruptedException();
         return line;
@@ -293,12 +312,15 @@ public final class SmtpSession {
 
     /** Handles one command line; false when the connection is to be closed. */
     private boolean dispatch(String line) throws IOException, InterruptedException {
-        if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
+        if (line == SmtpInput.TOO_LONG) {
+            boolean auth = in.tooLongStart().regionMatches(true, 0, "AUTH ", 0, 5);
+            return error(auth ? AuthReplies.LINE_TOO_LONG : Replies.LINE_TOO_LONG);
+        }
         if (line == SmtpInput.NOT_UTF8) return error(Replies.NOT_UTF8);
         Command c = Command.parse(line);
-        if (c.verb() != Verb.MAIL && c.verb() != Verb.RCPT && octets(line) > COMMAND_LINE_MAX) {
-            return error(Replies.LINE_TOO_LONG);
-        }
+        int max = c.verb() == Verb.AUTH ? SaslExchange.LINE_MAX
+                : c.verb() == Verb.MAIL || c.verb() == Verb.RCPT ? DSN_COMMAND_LINE_MAX : COMMAND_LINE_MAX;
+        if (octets(line, max) > max) return error(Replies.LINE_TOO_LONG);
         if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
         return switch (c.verb()) {
             case HELO, EHLO -> helo(c);
@@ -314,7 +336,8 @@ public final class SmtpSession {
             case VRFY -> c.argument().isEmpty() ? error(Replies.VRFY_SYNTAX) : reply(Replies.CANNOT_VRFY);
             case HELP -> reply(Replies.HELP);
             case BDAT -> refuseMessageCommand(Replies.NOT_IMPLEMENTED);
-            case EXPN, STARTTLS, AUTH, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
+            case AUTH -> auth(c.argument());
+            case EXPN, STARTTLS, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
         };
     }
 
@@ -343,15 +366,17 @@ public final class SmtpSession {
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
                 + "[" + IpText.of(clientAddress) + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
-        out.reply(new Reply(250, "", List.of(
+        List<String> keywords = new ArrayList<>(List.of(
                 greeting,
                 "PIPELINING",
                 "SIZE " + settings.limits().messageSize(),
                 "8BITMIME",
                 "ENHANCEDSTATUSCODES",
                 "DSN",
-                "SMTPUTF8",
-                "HELP")));
+                "SMTPUTF8"));
+        if (authOffered()) keywords.add(SaslExchange.ADVERTISED);
+        keywords.add("HELP");
+        out.reply(new Reply(250, "", keywords));
         return true;
     }
 
@@ -374,6 +399,8 @@ public final class SmtpSession {
             return error(Replies.NEED_HELO);
         }
         if (state instanceof InTransaction) return error(Replies.NESTED_MAIL);
+        // RFC 6409 4.3 and RFC 4954 6: a submission port takes mail from authenticated users only
+        if (submissionPort() && authUser.isEmpty()) return refuse(AuthReplies.AUTHENTICATION_REQUIRED, "MAIL " + argument);
         Helo helo = ((Greeted) state).helo();
         Optional<PathAndParams> parsed = pathAndParams(argument, "FROM:");
         if (parsed.isEmpty()) return error(Replies.MAIL_SYNTAX);
@@ -427,6 +454,11 @@ public final class SmtpSession {
         }
         // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
         if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
+        // auth.sender_login (Postfix reject_sender_login_mismatch); relay_networks clients are not asked
+        Optional<SenderLogins> owners = services.auth().senderLogins();
+        if (owners.isPresent() && (authUser.isPresent() || !relayClient) && !owners.get().mayUse(authUser, from.address())) {
+            return refuse(AuthReplies.senderNotOwned(from.address(), authUser), "MAIL " + from);
+        }
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + sizeParam);
         }
@@ -562,11 +594,14 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
+        // RFC 3848 (ESMTPA, ESMTPSA), RFC 6531 3.7.3 (UTF8SMTPA): "A" when the client authenticated
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8()) + (authUser.isPresent() ? "A" : "");
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
                 settings.hostname(), id, ZonedDateTime.now(services.clock()));
         List<String> headers = new ArrayList<>(connectionHeaders);
         headers.addAll(transactionHeaders);
+        // RFC 6409 8.2, 8.3: a submission port completes what a mail program left out; port 25 changes nothing
+        if (submissionPort()) headers.addAll(SubmissionFields.missing(content.header(), trace.receivedAt(), settings.hostname()));
         InboundMessage message = new InboundMessage(t.tx().envelope(),
                 t.tx().recipients(), trace, headers, content);
         DeliveryReport report;
@@ -579,6 +614,76 @@ public final class SmtpSession {
         }
         logArrival(id, t.tx(), protocol, content.size(), report.copies().size());
         return reply(Replies.queued(id));
+    }
+
+    // ---------------------------------------------------------------- AUTH
+
+    /** Whether EHLO offers AUTH: a backend is configured, and the session is inside TLS or the listener allows it without. */
+    private boolean authOffered() {
+        return services.auth().offered() && (tls() || connection.allowPlaintextAuth());
+    }
+
+    /** A submission listener (587, 465): AUTH before MAIL, Date:/Message-ID: completed (RFC 6409). */
+    private boolean submissionPort() {
+        return connection.role() != warden.config.WardenConfig.Role.MX;
+    }
+
+    /** Whether the session is protected by TLS. */
+    private boolean tls() {
+        return false; // XXX until STARTTLS and implicit TLS are in the session
+    }
+
+    /**
+     * AUTH (RFC 4954 4): the sequencing here, the exchange in {@link AuthDialogue}. A failed
+     * attempt's delay is a sleep on this virtual thread, with the replies before it sent first.
+     */
+    private boolean auth(String argument) throws IOException, InterruptedException {
+        AuthServices auth = services.auth();
+        if (!auth.offered()) return error(AuthReplies.NOT_OFFERED);
+        if (state instanceof SessionState.Fresh) return error(AuthReplies.NEED_EHLO);
+        if (authUser.isPresent()) return error(AuthReplies.ALREADY_AUTHENTICATED);
+        if (state instanceof InTransaction) return error(AuthReplies.IN_TRANSACTION);
+        if (!tls() && !connection.allowPlaintextAuth()) return error(AuthReplies.ENCRYPTION_REQUIRED);
+        AuthDialogue dialogue = new AuthDialogue(auth.authenticator().orElseThrow(), auth.throttle(), this::authPause,
+                settings.hostname(), this::log, services.observer()::note);
+        AuthDialogue.Outcome outcome = dialogue.run(argument, clientAddress, new AuthDialogue.Lines() {
+            @Override
+            public String read() throws IOException {
+                connection.readTimeout(settings.limits().commandTimeout());
+                return in.readLine(SaslExchange.LINE_MAX);
+            }
+
+            @Override
+            public void challenge(Reply reply) throws IOException {
+                out.reply(reply);
+                out.flush(); // the client waits for it
+            }
+        });
+        return switch (outcome) {
+            case AuthDialogue.Authenticated a -> {
+                authUser = Optional.of(a.user());
+                authMechanism = Optional.of(a.mechanism());
+                yield reply(a.reply());
+            }
+            case AuthDialogue.Answered a -> a.protocolError() ? error(a.reply()) : reply(a.reply());
+            case AuthDialogue.Close c -> {
+                out.send(c.reply());
+                yield false;
+            }
+            case AuthDialogue.Gone g -> false;
+        };
+    }
+
+    /** A failed AUTH's penalty: what was answered before goes out, then the session sleeps (a shutdown may end it). */
+    private void authPause(java.time.Duration delay) throws InterruptedException {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            return; // the client is gone: the next write ends the session
+        }
+        phase = Phase.IDLE;
+        services.pause().pause(delay);
+        phase = Phase.BUSY;
     }
 
     // ---------------------------------------------------------------- RSET
@@ -641,13 +746,13 @@ public final class SmtpSession {
         };
         Optional<Transaction> tx = state instanceof InTransaction t ? Optional.of(t.tx()) : Optional.empty();
         return new SessionSnapshot(stage, clientAddress, clientPort, localAddress, identity,
-                helo.map(Helo::verb), helo.map(Helo::name), Optional.empty(), false, relayClient,
+                helo.map(Helo::verb), helo.map(Helo::name), authUser, tls(), relayClient,
                 tx.map(Transaction::reversePath), tx.map(Transaction::recipientList).orElse(List.of()),
                 recipient, message);
     }
 
     private boolean authenticated() {
-        return false;
+        return authUser.isPresent();
     }
 
     // ---------------------------------------------------------------- replies
@@ -710,7 +815,10 @@ public final class SmtpSession {
      */
     private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
         services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
-                + " P=" + Trace.logName(protocol) + " S=" + size
+                + " P=" + Trace.logName(protocol)
+                + authUser.map(u -> " A=" + authMechanism.map(SaslExchange.Mechanism::logName).orElse("simulated") + ":"
+                        + AuthLogLine.user(u)).orElse("")
+                + " S=" + size
                 + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
     }
 
@@ -820,8 +928,8 @@ public final class SmtpSession {
     }
 
     /** The length of {@code line} in UTF-8 octets with its CR, as {@link SmtpInput#readLine} counts against its limit. */
-    private static int octets(String line) {
-        if (line.length() * 3 + 1 <= COMMAND_LINE_MAX) return line.length() + 1;
+    private static int octets(String line, int max) {
+        if (line.length() * 3 + 1 <= max) return line.length() + 1;
         return line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
     }
 

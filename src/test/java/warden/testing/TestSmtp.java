@@ -48,12 +48,23 @@ public final class TestSmtp implements AutoCloseable {
 
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak) throws IOException {
+        this(yaml, policy, recipients, store, tweak, UnaryOperator.identity());
+    }
+
+    /** A server whose session services {@code services} adjusts (AUTH: {@link SessionServices#withAuth}). */
+    public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                    UnaryOperator<SmtpSettings> tweak, UnaryOperator<SessionServices> adjust) throws IOException {
         WardenConfig config = config(yaml);
         log = MainLog.console(new PrintStream(logBytes, true));
         SessionServices services = new SessionServices(policy, recipients, store, Optional.empty(), log,
                 Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE);
-        server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), services, config.listen());
+        server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), adjust.apply(services), config.listen());
         server.start();
+    }
+
+    /** The configuration {@code yaml} makes, as the server sees it (with the test host name and a free port). */
+    public static WardenConfig parse(String yaml) {
+        return config(yaml);
     }
 
     public TestSmtp(String yaml, MessageStore store) throws IOException {
