@@ -244,6 +244,8 @@ public final class Components implements AutoCloseable {
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
         config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
                 new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().senderLogin().ifPresent(f -> problems.addAll(
+                new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
         return out;
     }
