@@ -59,6 +59,7 @@ public final class Components implements AutoCloseable {
     /** The greylist store, when greylisting is enabled and the store could be opened. */
     public final Optional<GreylistStore> greylistStore;
     private SmtpTransport transport;
+    private Optional<warden.tls.TlsServer> tlsServer;
 
     private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
@@ -186,6 +187,19 @@ public final class Components implements AutoCloseable {
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
+    }
+
+    /**
+     * The server side of TLS (STARTTLS, port 465) from {@code tls.*}, when a certificate is
+     * configured; made at the first call (the server's), so that tools that never shake hands
+     * read no key. Empty without {@code tls}.
+     */
+    public synchronized Optional<warden.tls.TlsServer> tlsServer() {
+        if (tlsServer == null) {
+            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
+            tlsServer = Optional.empty();
+        }
+        return tlsServer;
     }
 
     /** Our interface addresses (not loopback): a HELO claiming one of them is a forgery. */

@@ -5,6 +5,7 @@ import warden.dns.Resolver;
 import warden.log.MainLog;
 import warden.policy.PolicyEngine;
 import warden.recipient.RecipientVerifier;
+import warden.tls.TlsServer;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,21 +23,27 @@ import java.util.Optional;
  * @param clock the clock for Received and Delivery-date
  * @param pause how delays are served: the server sleeps, {@code simulate} only reports
  * @param observer sees every policy decision ({@code simulate} prints them)
+ * @param tls the TLS server side (certificates from {@code tls.*}); empty: no STARTTLS, no implicit TLS
  * @param auth AUTH and the submission duties: the backend, the throttle, {@code auth.sender_login}
  */
 public record SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                               Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause,
-                              SessionObserver observer, warden.smtp.auth.AuthServices auth) {
+                              SessionObserver observer, Optional<TlsServer> tls, warden.smtp.auth.AuthServices auth) {
 
-    /** Without AUTH (nothing offered). */
+    /** Services without TLS and without AUTH. */
     public SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                            Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause, SessionObserver observer) {
-        this(policy, recipients, store, resolver, log, clock, pause, observer, warden.smtp.auth.AuthServices.none());
+        this(policy, recipients, store, resolver, log, clock, pause, observer, Optional.empty(), warden.smtp.auth.AuthServices.none());
+    }
+
+    /** These services with {@code tls} as the TLS server side (empty: none). */
+    public SessionServices withTls(Optional<TlsServer> tls) {
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls, auth);
     }
 
     /** These services with {@code auth} for AUTH and the submission duties. */
     public SessionServices withAuth(warden.smtp.auth.AuthServices auth) {
-        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, auth);
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls, auth);
     }
 
     /** How a policy delay is served. */

@@ -33,6 +33,8 @@ import warden.smtp.auth.AuthServices;
 import warden.smtp.auth.SaslExchange;
 import warden.smtp.auth.SenderLogins;
 import warden.submission.SubmissionFields;
+import warden.tls.TlsConnection;
+import warden.tls.TlsServer;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -54,11 +56,21 @@ import java.util.Set;
  * RFC 2920 PIPELINING (replies in order, sent when the input is drained), RFC 1870 SIZE,
  * RFC 6152 8BITMIME, RFC 2034/3463 enhanced status codes, RFC 6531 SMTPUTF8, RFC 3461 DSN
  * (NOTIFY, ORCPT, RET, ENVID read by {@link DsnParameter}, carried in the envelope), RFC 3848
- * (ESMTP/ESMTPS/ESMTPA in Received).
+ * (ESMTP/ESMTPS/ESMTPA in Received), RFC 3207 STARTTLS (4.2: after the handshake everything
+ * known from the client before it is forgotten), RFC 8314 (implicit TLS: the handshake before
+ * the greeting), RFC 6409 (submission ports, see {@link ListenerSettings}).
  *
  * <p>The session knows no spam rules: every judgement is the {@link PolicySession}'s. It runs on
- * one (virtual) thread from {@link #run()} to the end of the connection. It does not do
- * STARTTLS, AUTH or CHUNKING yet, and does not advertise them.
+ * one (virtual) thread from {@link #run()} to the end of the connection, the TLS handshake
+ * included. What a session knows of its client's security is {@link #tls()} (the handshake's
+ * protocol, cipher and SNI name) and {@link #authenticated()} (the login, once AUTH succeeded);
+ * its port's role is {@link #listener()}. It does not do CHUNKING, and does not advertise it.
+ *
+ * <p>STARTTLS and the CVE-2011-0411 class: whatever the client sent after {@code STARTTLS} and
+ * before the handshake (a pipelined {@code RSET}, a forged transaction) is in the plaintext input
+ * buffer, which is thrown away with the plaintext streams; the session starts again from no
+ * greeting. Replies queued before the 220 are sent before it: they answer commands that came
+ * before STARTTLS.
  */
 public final class SmtpSession {
 
@@ -77,8 +89,14 @@ public final class SmtpSession {
     private final SmtpSettings settings;
     private final SessionServices services;
     private final Connection connection;
-    private final SmtpInput in;
-    private final SmtpOutput out;
+    private final ListenerSettings listener;
+    /** Replaced, with {@link #out}, when TLS starts: the plaintext buffer goes with the old one. */
+    private SmtpInput in;
+    private volatile SmtpOutput out;
+    /** The TLS under the session, once a handshake completed (or {@code simulate --tls} pretends one). */
+    private Optional<TlsConnection> tls = Optional.empty();
+    /** The login the client authenticated as (AUTH, RFC 4954); empty until it does. */
+    private Optional<String> authenticatedUser = Optional.empty();
 
     private InetAddress clientAddress;
     private int clientPort;
@@ -91,11 +109,13 @@ public final class SmtpSession {
     /** The client of a proxied connection whose PROXY header names none (never a relay client). */
     static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
-    /** The login after a successful AUTH (RFC 4954), as the backend spells it; kept across RSET and EHLO. */
-    private Optional<String> authUser = Optional.empty();
+    /** The mechanism of the successful AUTH, for the arrival line's {@code A=} (empty for {@code simulate --auth}). */
     private Optional<SaslExchange.Mechanism> authMechanism = Optional.empty();
     private SessionState state = new SessionState.Fresh();
-    private final Set<String> connectionHeaders = new LinkedHashSet<>();
+    /** Header lines the connect stage earned (the client's address: they outlive STARTTLS). */
+    private final Set<String> connectHeaders = new LinkedHashSet<>();
+    /** Header lines the greeting earned (forgotten at STARTTLS with the greeting, RFC 3207 4.2). */
+    private final Set<String> heloHeaders = new LinkedHashSet<>();
     private final Set<String> transactionHeaders = new LinkedHashSet<>();
     private int errors;
     private volatile Phase phase = Phase.BUSY;
@@ -124,12 +144,32 @@ public final class SmtpSession {
         default warden.config.WardenConfig.ProxyUnknown proxyUnknown() {
             return warden.config.WardenConfig.ProxyUnknown.UNTRUSTED;
         }
-        /** The listener's role: port 25 ({@code MX}) or a submission port (587, 465). */
-        default warden.config.WardenConfig.Role role() { return warden.config.WardenConfig.Role.MX; }
-        /** Whether AUTH is offered and accepted outside TLS on this listener ({@code allow_plaintext_auth}). */
-        default boolean allowPlaintextAuth() { return false; }
+        /** The listener's role and AUTH setting (port 25 for a connection of no listener). */
+        default ListenerSettings listener() { return ListenerSettings.MX; }
+
+        /**
+         * Does the server side of a TLS handshake with {@code server} within {@code timeout};
+         * from then on {@link #input()} and {@link #output()} are the TLS streams. The caller has
+         * thrown away whatever plaintext it had buffered.
+         *
+         * @throws IOException if the handshake fails or times out; the connection is closed then
+         */
+        default TlsConnection startTls(TlsServer server, java.time.Duration timeout) throws IOException {
+            throw new IOException("this connection cannot start TLS");
+        }
+
         /** A login the session starts with, as if AUTH had succeeded ({@code simulate --auth USER}). */
         default Optional<String> simulatedLogin() { return Optional.empty(); }
+
+        /** TLS in force from the start without a handshake of ours ({@code simulate --tls}). */
+        default Optional<TlsConnection> encryptedFromStart() { return Optional.empty(); }
+
+        /**
+         * Ends the connection at once, under a write that does not return (nothing more is sent,
+         * not even TLS's close_notify).
+         */
+        default void abort() { close(); }
+
         void close();
     }
 
@@ -137,8 +177,10 @@ public final class SmtpSession {
         this.settings = settings;
         this.services = services;
         this.connection = connection;
+        this.listener = connection.listener();
+        this.tls = connection.encryptedFromStart();
         this.in = new SmtpInput(connection.input());
-        this.out = new SmtpOutput(connection.output(), connection::close);
+        this.out = new SmtpOutput(connection.output(), connection::abort);
         this.clientAddress = connection.clientAddress();
         this.clientPort = connection.clientPort();
         this.localAddress = connection.localAddress();
@@ -146,6 +188,21 @@ public final class SmtpSession {
 
     public InetAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The TLS under the session: the handshake's protocol, cipher and SNI name; empty in plaintext. */
+    public Optional<TlsConnection> tls() {
+        return tls;
+    }
+
+    /** The login the client authenticated as (AUTH); empty until it does. */
+    public Optional<String> authenticated() {
+        return authenticatedUser;
+    }
+
+    /** The listener's role and AUTH setting. */
+    public ListenerSettings listener() {
+        return listener;
     }
 
     /**
@@ -191,18 +248,20 @@ public final class SmtpSession {
         relayClient = !clientUnknown && settings.isRelayClient(clientAddress);
         Optional<Reply> refused = connection.admit(clientAddress, relayClient);
         if (refused.isPresent()) {
-            out.send(refused.get());
+            // A TLS client would read a plaintext reply as a broken record: it is only closed.
+            if (!listener.implicitTls() || tls.isPresent()) out.send(refused.get());
             log("refused connection: " + refused.get());
             return;
         }
+        if (listener.implicitTls() && tls.isEmpty() && !handshake()) return;
         identity = lookupIdentity();
         services.observer().note("client [" + IpText.of(clientAddress) + "]" + (relayClient ? " (relay client)" : "")
                 + identity.map(i -> ": PTR " + (i.ptrNames().isEmpty() ? "none" : String.join(" ", i.ptrNames()))
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
-        authUser = connection.simulatedLogin();
-        authUser.ifPresent(u -> services.observer().note("authenticated as " + AuthLogLine.user(u) + " (simulated)"));
+        authenticatedUser = connection.simulatedLogin();
+        authenticatedUser.ifPresent(u -> services.observer().note("authenticated as " + AuthLogLine.user(u) + " (simulated)"));
         if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
         // Anything the client sent during a connect delay is still buffered, so it counts too.
         if (!settings.bannerDelay().isZero() && talksBeforeBanner()) {
@@ -229,6 +288,8 @@ public final class SmtpSession {
      */
     private boolean readProxyHeader() throws IOException {
         connection.readTimeout(settings.limits().commandTimeout());
+        // On an implicit-TLS port the client's handshake follows the header at once: it stays in the socket.
+        if (listener.implicitTls()) in.readNoMoreThanAsked();
         if (in.peek(1).length == 0) return false; // the proxy closed without a byte (a health check)
         Optional<warden.smtp.proxy.ProxyHeader.Addresses> addresses;
         try {
@@ -336,8 +397,9 @@ public final class SmtpSession {
             case VRFY -> c.argument().isEmpty() ? error(Replies.VRFY_SYNTAX) : reply(Replies.CANNOT_VRFY);
             case HELP -> reply(Replies.HELP);
             case BDAT -> refuseMessageCommand(Replies.NOT_IMPLEMENTED);
+            case STARTTLS -> startTls(c.argument());
             case AUTH -> auth(c.argument());
-            case EXPN, STARTTLS, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
+            case EXPN, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
         };
     }
 
@@ -366,18 +428,146 @@ public final class SmtpSession {
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
                 + "[" + IpText.of(clientAddress) + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
-        List<String> keywords = new ArrayList<>(List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 greeting,
                 "PIPELINING",
                 "SIZE " + settings.limits().messageSize(),
-                "8BITMIME",
-                "ENHANCEDSTATUSCODES",
-                "DSN",
-                "SMTPUTF8"));
-        if (authOffered()) keywords.add(SaslExchange.ADVERTISED);
-        keywords.add("HELP");
-        out.reply(new Reply(250, "", keywords));
+                "8BITMIME"));
+        if (startTlsOffered()) lines.add("STARTTLS");
+        authAdvertisement().ifPresent(lines::add);
+        lines.addAll(List.of("ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8", "HELP"));
+        out.reply(new Reply(250, "", lines));
         return true;
+    }
+
+    /** RFC 3207 4.2: STARTTLS is offered while there is a TLS server and the session is not in TLS yet. */
+    private boolean startTlsOffered() {
+        return services.tls().isPresent() && tls.isEmpty();
+    }
+
+    // ---------------------------------------------------------------- STARTTLS
+
+    /**
+     * STARTTLS (RFC 3207): 220, the handshake, then the session starts again from no greeting.
+     * A handshake that fails or times out ends the connection (logged once). Not in a
+     * transaction (as Postfix: the envelope would be half plaintext, half TLS).
+     */
+    private boolean startTls(String argument) throws IOException {
+        if (tls.isPresent()) return error(Replies.TLS_ALREADY_ACTIVE);
+        if (services.tls().isEmpty()) return error(Replies.NOT_IMPLEMENTED);
+        if (!argument.isEmpty()) return error(Replies.STARTTLS_SYNTAX);
+        if (state instanceof InTransaction) return error(Replies.TLS_IN_TRANSACTION);
+        out.send(Replies.READY_TO_START_TLS);
+        if (!handshake()) return false;
+        // RFC 3207 4.2: "The server MUST discard any knowledge obtained from the client, such as
+        // the argument to the EHLO command, which was not obtained from the TLS negotiation itself."
+        enter(new SessionState.Fresh());
+        heloHeaders.clear();
+        transactionHeaders.clear();
+        authenticatedUser = Optional.empty();
+        policy.tlsStarted();
+        return true;
+    }
+
+    /**
+     * The server side of the handshake, on this session's thread, within
+     * {@link SmtpSettings#tlsHandshakeTimeout()}. The plaintext input buffer and output are
+     * replaced by the TLS ones: anything the client sent before the handshake is gone. False
+     * (logged) when the handshake failed and the connection is to be closed.
+     */
+    private boolean handshake() throws IOException {
+        Optional<TlsServer> server = services.tls();
+        if (server.isEmpty()) {
+            log("TLS required on this port (" + listener.role().name().toLowerCase(Locale.ROOT)
+                    + ") but no certificate is configured: connection closed");
+            return false;
+        }
+        out.flush();
+        java.time.Duration timeout = settings.tlsHandshakeTimeout();
+        java.io.InputStream plainInput = connection.input();
+        TlsConnection done;
+        try {
+            done = connection.startTls(server.get(), timeout);
+        } catch (SocketTimeoutException e) {
+            log("TLS handshake timed out after " + timeout.toMillis() + " ms: connection closed");
+            return false;
+        } catch (IOException e) {
+            if (shutdownRequested) throw e;
+            log("TLS handshake failed: " + warden.log.Cause.of(e) + ": connection closed");
+            return false;
+        }
+        if (connection.input() != plainInput) {
+            // New streams, new buffers: what the client sent before the handshake is gone with the old ones.
+            in = new SmtpInput(connection.input());
+            out = new SmtpOutput(connection.output(), connection::abort);
+        } // else a simulated handshake (standard input holds the client's whole script, read on as if under TLS)
+        tls = Optional.of(done);
+        LOG.debug("[{}] TLS started: {}", IpText.of(clientAddress), done.describe());
+        return true;
+    }
+
+    // ---------------------------------------------------------------- AUTH
+
+    /**
+     * The keyword line EHLO advertises for AUTH ({@code AUTH PLAIN LOGIN}, RFC 4954 section 3),
+     * when it is offered here: a credential backend is configured and {@link ListenerSettings#authAllowed}.
+     */
+    private Optional<String> authAdvertisement() {
+        return services.auth().offered() && listener.authAllowed(tls.isPresent())
+                ? Optional.of(SaslExchange.ADVERTISED) : Optional.empty();
+    }
+
+    /**
+     * AUTH (RFC 4954 4): the sequencing here, the exchange in {@link AuthDialogue}. A failed
+     * attempt's delay is a sleep on this virtual thread, with the replies before it sent first.
+     */
+    private boolean auth(String argument) throws IOException, InterruptedException {
+        AuthServices auth = services.auth();
+        if (!auth.offered()) return error(AuthReplies.NOT_OFFERED);
+        if (state instanceof SessionState.Fresh) return error(AuthReplies.NEED_EHLO);
+        if (authenticatedUser.isPresent()) return error(AuthReplies.ALREADY_AUTHENTICATED);
+        if (state instanceof InTransaction) return error(AuthReplies.IN_TRANSACTION);
+        if (!listener.authAllowed(tls.isPresent())) return error(AuthReplies.ENCRYPTION_REQUIRED);
+        AuthDialogue dialogue = new AuthDialogue(auth.authenticator().orElseThrow(), auth.throttle(), this::authPause,
+                settings.hostname(), this::log, services.observer()::note);
+        AuthDialogue.Outcome outcome = dialogue.run(argument, clientAddress, new AuthDialogue.Lines() {
+            @Override
+            public String read() throws IOException {
+                connection.readTimeout(settings.limits().commandTimeout());
+                return in.readLine(SaslExchange.LINE_MAX);
+            }
+
+            @Override
+            public void challenge(Reply reply) throws IOException {
+                out.reply(reply);
+                out.flush(); // the client waits for it
+            }
+        });
+        return switch (outcome) {
+            case AuthDialogue.Authenticated a -> {
+                authenticatedUser = Optional.of(a.user());
+                authMechanism = Optional.of(a.mechanism());
+                yield reply(a.reply());
+            }
+            case AuthDialogue.Answered a -> a.protocolError() ? error(a.reply()) : reply(a.reply());
+            case AuthDialogue.Close c -> {
+                out.send(c.reply());
+                yield false;
+            }
+            case AuthDialogue.Gone g -> false;
+        };
+    }
+
+    /** A failed AUTH's penalty: what was answered before goes out, then the session sleeps (a shutdown may end it). */
+    private void authPause(java.time.Duration delay) throws InterruptedException {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            return; // the client is gone: the next write ends the session
+        }
+        phase = Phase.IDLE;
+        services.pause().pause(delay);
+        phase = Phase.BUSY;
     }
 
     /**
@@ -400,7 +590,7 @@ public final class SmtpSession {
         }
         if (state instanceof InTransaction) return error(Replies.NESTED_MAIL);
         // RFC 6409 4.3 and RFC 4954 6: a submission port takes mail from authenticated users only
-        if (submissionPort() && authUser.isEmpty()) return refuse(AuthReplies.AUTHENTICATION_REQUIRED, "MAIL " + argument);
+        if (listener.submission() && authenticatedUser.isEmpty()) return refuse(AuthReplies.AUTHENTICATION_REQUIRED, "MAIL " + argument);
         Helo helo = ((Greeted) state).helo();
         Optional<PathAndParams> parsed = pathAndParams(argument, "FROM:");
         if (parsed.isEmpty()) return error(Replies.MAIL_SYNTAX);
@@ -456,8 +646,8 @@ public final class SmtpSession {
         if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
         // auth.sender_login (Postfix reject_sender_login_mismatch); relay_networks clients are not asked
         Optional<SenderLogins> owners = services.auth().senderLogins();
-        if (owners.isPresent() && (authUser.isPresent() || !relayClient) && !owners.get().mayUse(authUser, from.address())) {
-            return refuse(AuthReplies.senderNotOwned(from.address(), authUser), "MAIL " + from);
+        if (owners.isPresent() && (authenticatedUser.isPresent() || !relayClient) && !owners.get().mayUse(authenticatedUser, from.address())) {
+            return refuse(AuthReplies.senderNotOwned(from.address(), authenticatedUser), "MAIL " + from);
         }
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + sizeParam);
@@ -520,7 +710,7 @@ public final class SmtpSession {
         String address = to.domain().isEmpty() ? "postmaster@" + settings.hostname() : to.address();
         // XXX recipient verification runs before the RCPT policy, so an unknown recipient is
         // refused without the policy's delay; the greylist never sees addresses that do not exist.
-        RecipientVerdict verdict = services.recipients().verify(address, relayClient || authenticated());
+        RecipientVerdict verdict = services.recipients().verify(address, relayClient || authenticatedUser.isPresent());
         if (verdict instanceof RecipientVerdict.Refused r) {
             services.observer().note("recipient " + address + " refused: " + r.reason());
             return refuse(r.reply(), "RCPT <" + address + ">: " + r.reason());
@@ -594,14 +784,16 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        // RFC 3848 (ESMTPA, ESMTPSA), RFC 6531 3.7.3 (UTF8SMTPA): "A" when the client authenticated
-        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8()) + (authUser.isPresent() ? "A" : "");
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8(), tls.isPresent(), authenticatedUser.isPresent());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
-                settings.hostname(), id, ZonedDateTime.now(services.clock()));
-        List<String> headers = new ArrayList<>(connectionHeaders);
+                settings.hostname(), id, ZonedDateTime.now(services.clock()), tls.map(SmtpSession::receivedComment),
+                authenticatedUser.filter(u -> services.auth().showInReceived()));
+        Set<String> earned = new LinkedHashSet<>(connectHeaders);
+        earned.addAll(heloHeaders);
+        List<String> headers = new ArrayList<>(earned);
         headers.addAll(transactionHeaders);
         // RFC 6409 8.2, 8.3: a submission port completes what a mail program left out; port 25 changes nothing
-        if (submissionPort()) headers.addAll(SubmissionFields.missing(content.header(), trace.receivedAt(), settings.hostname()));
+        if (listener.submission()) headers.addAll(SubmissionFields.missing(content.header(), trace.receivedAt(), settings.hostname()));
         InboundMessage message = new InboundMessage(t.tx().envelope(),
                 t.tx().recipients(), trace, headers, content);
         DeliveryReport report;
@@ -614,76 +806,6 @@ public final class SmtpSession {
         }
         logArrival(id, t.tx(), protocol, content.size(), report.copies().size());
         return reply(Replies.queued(id));
-    }
-
-    // ---------------------------------------------------------------- AUTH
-
-    /** Whether EHLO offers AUTH: a backend is configured, and the session is inside TLS or the listener allows it without. */
-    private boolean authOffered() {
-        return services.auth().offered() && (tls() || connection.allowPlaintextAuth());
-    }
-
-    /** A submission listener (587, 465): AUTH before MAIL, Date:/Message-ID: completed (RFC 6409). */
-    private boolean submissionPort() {
-        return connection.role() != warden.config.WardenConfig.Role.MX;
-    }
-
-    /** Whether the session is protected by TLS. */
-    private boolean tls() {
-        return false; // XXX until STARTTLS and implicit TLS are in the session
-    }
-
-    /**
-     * AUTH (RFC 4954 4): the sequencing here, the exchange in {@link AuthDialogue}. A failed
-     * attempt's delay is a sleep on this virtual thread, with the replies before it sent first.
-     */
-    private boolean auth(String argument) throws IOException, InterruptedException {
-        AuthServices auth = services.auth();
-        if (!auth.offered()) return error(AuthReplies.NOT_OFFERED);
-        if (state instanceof SessionState.Fresh) return error(AuthReplies.NEED_EHLO);
-        if (authUser.isPresent()) return error(AuthReplies.ALREADY_AUTHENTICATED);
-        if (state instanceof InTransaction) return error(AuthReplies.IN_TRANSACTION);
-        if (!tls() && !connection.allowPlaintextAuth()) return error(AuthReplies.ENCRYPTION_REQUIRED);
-        AuthDialogue dialogue = new AuthDialogue(auth.authenticator().orElseThrow(), auth.throttle(), this::authPause,
-                settings.hostname(), this::log, services.observer()::note);
-        AuthDialogue.Outcome outcome = dialogue.run(argument, clientAddress, new AuthDialogue.Lines() {
-            @Override
-            public String read() throws IOException {
-                connection.readTimeout(settings.limits().commandTimeout());
-                return in.readLine(SaslExchange.LINE_MAX);
-            }
-
-            @Override
-            public void challenge(Reply reply) throws IOException {
-                out.reply(reply);
-                out.flush(); // the client waits for it
-            }
-        });
-        return switch (outcome) {
-            case AuthDialogue.Authenticated a -> {
-                authUser = Optional.of(a.user());
-                authMechanism = Optional.of(a.mechanism());
-                yield reply(a.reply());
-            }
-            case AuthDialogue.Answered a -> a.protocolError() ? error(a.reply()) : reply(a.reply());
-            case AuthDialogue.Close c -> {
-                out.send(c.reply());
-                yield false;
-            }
-            case AuthDialogue.Gone g -> false;
-        };
-    }
-
-    /** A failed AUTH's penalty: what was answered before goes out, then the session sleeps (a shutdown may end it). */
-    private void authPause(java.time.Duration delay) throws InterruptedException {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            return; // the client is gone: the next write ends the session
-        }
-        phase = Phase.IDLE;
-        services.pause().pause(delay);
-        phase = Phase.BUSY;
     }
 
     // ---------------------------------------------------------------- RSET
@@ -725,7 +847,7 @@ public final class SmtpSession {
             services.pause().pause(d.delay());
             phase = Phase.BUSY;
         }
-        (stage == Stage.CONNECT || stage == Stage.HELO ? connectionHeaders : transactionHeaders).addAll(d.headers());
+        (stage == Stage.CONNECT ? connectHeaders : stage == Stage.HELO ? heloHeaders : transactionHeaders).addAll(d.headers());
         Optional<Reply> refusal = d.refusal();
         if (refusal.isEmpty()) return true;
         if (d.disconnect()) {
@@ -746,13 +868,9 @@ public final class SmtpSession {
         };
         Optional<Transaction> tx = state instanceof InTransaction t ? Optional.of(t.tx()) : Optional.empty();
         return new SessionSnapshot(stage, clientAddress, clientPort, localAddress, identity,
-                helo.map(Helo::verb), helo.map(Helo::name), authUser, tls(), relayClient,
+                helo.map(Helo::verb), helo.map(Helo::name), authenticatedUser, tls.isPresent(), relayClient,
                 tx.map(Transaction::reversePath), tx.map(Transaction::recipientList).orElse(List.of()),
                 recipient, message);
-    }
-
-    private boolean authenticated() {
-        return authUser.isPresent();
     }
 
     // ---------------------------------------------------------------- replies
@@ -806,7 +924,7 @@ public final class SmtpSession {
      */
     private void log(String event) {
         String sender = state instanceof InTransaction t ? " F=<" + ClientText.escape(t.tx().reversePath()) + ">" : "";
-        services.log().log(who() + sender + " " + ClientText.escape(event));
+        services.log().log(who() + tlsFields() + sender + " " + ClientText.escape(event));
     }
 
     /**
@@ -815,11 +933,35 @@ public final class SmtpSession {
      */
     private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
         services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
-                + " P=" + Trace.logName(protocol)
-                + authUser.map(u -> " A=" + authMechanism.map(SaslExchange.Mechanism::logName).orElse("simulated") + ":"
-                        + AuthLogLine.user(u)).orElse("")
-                + " S=" + size
+                + " P=" + Trace.logName(protocol) + tlsFields() + authField() + " S=" + size
                 + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
+    }
+
+    /**
+     * The TLS fields of a main-log line, as Exim's {@code +tls_cipher +tls_sni} write them:
+     * {@code  X=TLS1.3:TLS_AES_256_GCM_SHA384:256 SNI=mx.example.org} (the SNI name is the
+     * client's text, escaped); empty without TLS.
+     */
+    private String tlsFields() {
+        if (tls.isEmpty()) return "";
+        TlsConnection t = tls.get();
+        String x = t.bits() > 0 ? t.describe() : t.protocol().replace("TLSv", "TLS") + ":" + t.cipher();
+        return " X=" + ClientText.ascii(x, 100).replace(" ", "\\x20")
+                + t.sni().map(n -> " SNI=" + ClientText.ascii(n, 255).replace(" ", "\\x20")).orElse("");
+    }
+
+    /**
+     * The arrival line's authentication field, as Exim's {@code A=}: {@code A=plain:alice} (the
+     * mechanism in lower case, the login escaped to one word); empty without AUTH.
+     */
+    private String authField() {
+        return authenticatedUser.map(u -> " A=" + authMechanism.map(SaslExchange.Mechanism::logName).orElse("simulated")
+                + ":" + AuthLogLine.user(u)).orElse("");
+    }
+
+    /** The TLS comment of {@code Received:}, as Postfix writes it: {@code TLSv1.3 with cipher X (256/256 bits)}. */
+    static String receivedComment(TlsConnection t) {
+        return t.protocol() + " with cipher " + t.cipher() + (t.bits() > 0 ? " (" + t.bits() + "/" + t.bits() + " bits)" : "");
     }
 
     private void quietly(Reply reply) {
@@ -893,7 +1035,7 @@ public final class SmtpSession {
     /** Ends the connection now, whatever the session is doing (after the grace period). */
     void forceClose() {
         shutdownRequested = true;
-        connection.close();
+        connection.abort();
         Thread t = thread;
         if (t != null) t.interrupt();
     }

@@ -48,10 +48,30 @@ public final class TestSmtp implements AutoCloseable {
 
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak) throws IOException {
-        this(yaml, policy, recipients, store, tweak, UnaryOperator.identity());
+        this(yaml, policy, recipients, store, tweak, Optional.empty());
     }
 
-    /** A server whose session services {@code services} adjusts (AUTH: {@link SessionServices#withAuth}). */
+    /** A server whose STARTTLS and implicit-TLS ports shake hands with {@code tls} (e.g. a {@link TestTlsServer}). */
+    public TestSmtp(String yaml, MessageStore store, warden.tls.TlsServer tls) throws IOException {
+        this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity(), Optional.of(tls));
+    }
+
+    /**
+     * A server with TLS and AUTH against {@code authenticator} ({@code yaml}'s {@code auth} settings
+     * for the throttle and {@code sender_login}).
+     */
+    public TestSmtp(String yaml, MessageStore store, warden.tls.TlsServer tls, warden.auth.Authenticator authenticator)
+            throws IOException {
+        this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity(), s -> s.withTls(Optional.of(tls))
+                .withAuth(warden.smtp.auth.AuthServices.from(config(yaml).auth(), Optional.of(authenticator), Clock.systemUTC())));
+    }
+
+    public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                    UnaryOperator<SmtpSettings> tweak, Optional<warden.tls.TlsServer> tls) throws IOException {
+        this(yaml, policy, recipients, store, tweak, s -> s.withTls(tls));
+    }
+
+    /** A server whose session services {@code adjust} changes (TLS, AUTH: {@link SessionServices#withAuth}). */
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak, UnaryOperator<SessionServices> adjust) throws IOException {
         WardenConfig config = config(yaml);
@@ -90,6 +110,11 @@ public final class TestSmtp implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.boundAddresses().get(0);
+    }
+
+    /** The address of the {@code i}th listener (0 first), in the order of {@code listen}. */
+    public InetSocketAddress address(int i) {
+        return server.boundAddresses().get(i);
     }
 
     public Dialogue dialogue() throws IOException {

@@ -42,7 +42,7 @@ class AuthSessionTest {
 
     private TestSmtp start(String yaml) throws Exception {
         var config = TestSmtp.parse(yaml);
-        AuthServices auth = AuthServices.from(config.auth(), Optional.of(new AuthDialogueTest.MemoryAuthenticator()), Clock.systemUTC());
+        AuthServices auth = AuthServices.from(config.auth(), Optional.of(new warden.testing.MemoryAuthenticator()), Clock.systemUTC());
         smtp = new TestSmtp(yaml, PolicyEngine.permissive(), TestSmtp.EXAMPLE_TEST, store, UnaryOperator.identity(),
                 s -> s.withAuth(auth));
         return smtp;

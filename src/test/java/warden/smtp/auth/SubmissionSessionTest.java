@@ -57,7 +57,7 @@ class SubmissionSessionTest {
                   passwd_file: /nonexistent/passwd
                 """ + extraAuth;
         var config = TestSmtp.parse(yaml);
-        AuthServices auth = AuthServices.from(config.auth(), Optional.of(new AuthDialogueTest.MemoryAuthenticator()), Clock.systemUTC());
+        AuthServices auth = AuthServices.from(config.auth(), Optional.of(new warden.testing.MemoryAuthenticator()), Clock.systemUTC());
         smtp = new TestSmtp(yaml, PolicyEngine.permissive(), ROUTER, store, UnaryOperator.identity(), s -> s.withAuth(auth));
     }
 
@@ -178,7 +178,7 @@ class SubmissionSessionTest {
             var resolver = new warden.dns.DnsjavaResolver(List.of(dns.address()), java.time.Duration.ofSeconds(1), 0, 100, Clock.systemUTC());
             var policy = new warden.policy.DialoguePolicy(config.policy().settings(
                     warden.policy.OwnIdentity.of(config.hostname(), java.util.Set.of(), java.util.Set.of())), resolver, line -> { });
-            AuthServices auth = AuthServices.from(config.auth(), Optional.of(new AuthDialogueTest.MemoryAuthenticator()), Clock.systemUTC());
+            AuthServices auth = AuthServices.from(config.auth(), Optional.of(new warden.testing.MemoryAuthenticator()), Clock.systemUTC());
             smtp = new TestSmtp(yaml, policy, ROUTER, store, UnaryOperator.identity(), s -> s.withAuth(auth));
             try (Dialogue d = smtp.dialogue()) {
                 d.expect(220).send("EHLO laptop").expect(250)
