@@ -489,11 +489,13 @@ public final class SmtpSession {
         try {
             done = connection.startTls(server.get(), timeout);
         } catch (SocketTimeoutException e) {
-            log("TLS handshake timed out after " + timeout.toMillis() + " ms: connection closed");
+            log("TLS handshake timed out after " + (timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms")
+                    + ": connection closed");
             return false;
         } catch (IOException e) {
             if (shutdownRequested) throw e;
-            log("TLS handshake failed: " + warden.log.Cause.of(e) + ": connection closed");
+            log("TLS handshake failed: " + warden.log.Cause.of(e).replaceFirst("^TLS handshake failed: ", "")
+                    + ": connection closed");
             return false;
         }
         if (connection.input() != plainInput) {
