@@ -59,6 +59,7 @@ public final class Components implements AutoCloseable {
     /** The greylist store, when greylisting is enabled and the store could be opened. */
     public final Optional<GreylistStore> greylistStore;
     private SmtpTransport transport;
+    private Optional<warden.tls.TlsServer> tlsServer;
 
     private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
@@ -188,6 +189,19 @@ public final class Components implements AutoCloseable {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
     }
 
+    /**
+     * The server side of TLS (STARTTLS, port 465) from {@code tls.*}, when a certificate is
+     * configured; made at the first call (the server's), so that tools that never shake hands
+     * read no key. Empty without {@code tls}.
+     */
+    public synchronized Optional<warden.tls.TlsServer> tlsServer() {
+        if (tlsServer == null) {
+            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
+            tlsServer = Optional.empty();
+        }
+        return tlsServer;
+    }
+
     /** Our interface addresses (not loopback): a HELO claiming one of them is a forgery. */
     static java.util.Set<java.net.InetAddress> interfaceAddresses() {
         java.util.Set<java.net.InetAddress> out = new java.util.HashSet<>();
@@ -220,7 +234,7 @@ public final class Components implements AutoCloseable {
 
     /**
      * Problems in the files and directories the configuration names ({@code data_dir}, the
-     * whitelist, the virtual-domain, local_users and bounce-recipient files), for {@code config
+     * whitelist, the virtual-domain, local_users and bounce-recipient files, {@code auth.passwd_file}), for {@code config
      * check} and for {@code serve}, which refuses to start on any of them.
      */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
@@ -230,15 +244,27 @@ public final class Components implements AutoCloseable {
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
         config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
                 new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().senderLogin().ifPresent(f -> problems.addAll(
+                new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
         return out;
     }
 
-    /** What {@code config check} warns about without refusing: a credentials file others may read. */
+    /**
+     * What {@code config check} warns about without refusing: a credentials file others may read,
+     * lines of {@code auth.passwd_file} whose users cannot log in or whose
+     * passwords are stored as {PLAIN}.
+     */
     public static List<String> warnings(WardenConfig config) {
-        return config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
+        List<String> out = new java.util.ArrayList<>(config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
                 .flatMap(f -> new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).modeWarning())
-                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of());
+                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f ->
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).warnings()
+                        .forEach(p -> out.add("auth.passwd_file: " + p)));
+        return out;
     }
 
     @Override
