@@ -3,11 +3,7 @@ package warden.smtp.auth;
 import org.junit.jupiter.api.Test;
 import warden.smtp.auth.SaslExchange.Mechanism;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,18 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuthLogLineTest {
 
-    /** The filter's failregex as a Java pattern, applied (as fail2ban does) to the line after its date. */
-    static Pattern failregex() throws Exception {
-        String conf = Files.readString(Path.of("packaging/fail2ban/filter.d/warden-auth.conf"));
-        Matcher m = Pattern.compile("(?m)^failregex = (.*)$").matcher(conf);
-        assertThat(m.find()).isTrue();
-        return Pattern.compile(m.group(1).strip().replace("<HOST>", "(?<host>[^\\]]+)"));
-    }
-
-    /** The client address fail2ban would ban for a main-log line, if any. */
-    static Optional<String> banned(String logLine) throws Exception {
-        Matcher m = failregex().matcher(logLine.replaceFirst("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d", ""));
-        return m.find() ? Optional.of(m.group("host")) : Optional.empty();
+    static Optional<String> banned(String logLine) {
+        return warden.testing.Fail2banFilter.banned(logLine);
     }
 
     @Test
@@ -47,6 +33,9 @@ class AuthLogLineTest {
                 AuthReplies.INVALID_CREDENTIALS);
         assertThat(banned(prefix + failed)).contains("2001:db8::1");
         assertThat(banned("2026-12-03 04:20:00 H=() [192.0.2.1] " + failed)).contains("192.0.2.1");
+        // under TLS the session's lines carry the cipher and the client's SNI name after the address
+        assertThat(banned("2026-12-03 04:20:00 H=(laptop) [192.0.2.5] X=TLS1.3:TLS_AES_256_GCM_SHA384:256"
+                + " SNI=x\\x20[192.0.2.9] " + failed)).contains("192.0.2.5");
         assertThat(banned("2026-12-03 04:20:00 H=(laptop) [192.0.2.1] "
                 + AuthLogLine.failed(Optional.of(Mechanism.PLAIN), Optional.empty(), "too many failures",
                 AuthReplies.tooManyFailures("mx.example.org")))).contains("192.0.2.1");
