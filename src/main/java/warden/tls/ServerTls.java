@@ -163,10 +163,10 @@ public final class ServerTls implements TlsServer {
             return new TlsConnection(tls, session.getProtocol(), cipher, bits(cipher),
                     SniKeyManager.requestedName(session));
         } catch (IOException | RuntimeException e) {
-            deadline.cancel(false);
+            boolean fired = !deadline.cancel(false);
             closeQuietly(tls != null ? tls : plain);
             closeQuietly(plain);
-            if (e instanceof SocketTimeoutException || (plain.isClosed() && !(e instanceof SSLException))) {
+            if (fired || e instanceof SocketTimeoutException) {
                 throw new SocketTimeoutException("TLS handshake did not finish within "
                         + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"));
             }
