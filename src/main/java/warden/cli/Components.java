@@ -196,8 +196,18 @@ public final class Components implements AutoCloseable {
      */
     public synchronized Optional<warden.tls.TlsServer> tlsServer() {
         if (tlsServer == null) {
-            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
-            tlsServer = Optional.empty();
+            if (!config.tls().configured()) {
+                tlsServer = Optional.empty();
+            } else {
+                try {
+                    // the certificates are re-read when their files change; log::log tells of each reload or refusal
+                    tlsServer = Optional.of(warden.tls.ServerTls.load(config.tls(), log::log));
+                } catch (warden.tls.CertificateFileException e) {
+                    // validateFiles found nothing wrong a moment ago: the files changed in between
+                    throw new warden.config.ConfigException(List.of(warden.config.ConfiguredPaths.problem(config, "tls", "tls",
+                            new warden.config.ConfiguredPaths.Found(e.file() + ": " + e.problem(), e.fix()))));
+                }
+            }
         }
         return tlsServer;
     }
