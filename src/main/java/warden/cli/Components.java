@@ -244,7 +244,7 @@ public final class Components implements AutoCloseable {
 
     /**
      * Problems in the files and directories the configuration names ({@code data_dir}, the
-     * whitelist, the virtual-domain, local_users and bounce-recipient files), for {@code config
+     * whitelist, the virtual-domain, local_users and bounce-recipient files, {@code auth.passwd_file}), for {@code config
      * check} and for {@code serve}, which refuses to start on any of them.
      */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
@@ -254,6 +254,8 @@ public final class Components implements AutoCloseable {
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
         config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
                 new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         config.auth().senderLogin().ifPresent(f -> problems.addAll(
                 new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
@@ -263,13 +265,16 @@ public final class Components implements AutoCloseable {
 
     /**
      * What {@code config check} warns about without refusing: a credentials file others may read,
-     * a certificate that expires within {@link CertificateCheckup#WARN_DAYS} days.
+     * a certificate that expires within {@link CertificateCheckup#WARN_DAYS} days, lines of
+     * {@code auth.passwd_file} whose users cannot log in or whose passwords are stored as {PLAIN}.
      */
     public static List<String> warnings(WardenConfig config) {
-        List<String> out = new java.util.ArrayList<>();
-        config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
+        List<String> out = new java.util.ArrayList<>(config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
                 .flatMap(f -> new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).modeWarning())
-                .ifPresent(w -> out.add("smarthost_credentials: " + w));
+                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f ->
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).warnings()
+                        .forEach(p -> out.add("auth.passwd_file: " + p)));
         out.addAll(CertificateCheckup.warnings(config, java.time.Instant.now()));
         return out;
     }

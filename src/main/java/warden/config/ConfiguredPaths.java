@@ -47,6 +47,9 @@ public final class ConfiguredPaths {
         c.smarthostCredentials().flatMap(f -> listFile(f, "the smarthost would get no credentials and mail to it would wait",
                         "target.mail.server.example:login:password lines, as Debian's exim4 passwd.client"))
                 .ifPresent(p -> problems.add(lines.problem("smarthost_credentials", p)));
+        c.auth().passwdFile().flatMap(f -> listFile(f, "auth.passwd_file names no one, so no client could log in with AUTH",
+                        warden.auth.PasswdFile.FORMAT))
+                .ifPresent(p -> problems.add(lines.problem("auth", p)));
         if (c.fromFile() && c.outbound()) {
             warden.outbound.OutboundIdentity.problem(c.hostname()).ifPresent(why -> problems.add(lines.problem("hostname",
                     new Found(why + "; every outbound HELO, bounces included, uses it (when hostname is not set, it is the"
