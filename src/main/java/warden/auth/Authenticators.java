@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * The credential backend the configuration names: {@code auth.passwd_file} ({@link PasswdFile})
- * or {@code auth.ldap}; none when {@code auth:} names neither (AUTH is then not offered).
+ * or {@code auth.ldap} ({@link LdapAuthenticator}); none when {@code auth:} names neither (AUTH is then not offered).
  * {@code ConfigLoader} already refuses a configuration that names both.
  *
  * <h2>Standards</h2>
@@ -31,8 +31,8 @@ public final class Authenticators {
             return Optional.of(file);
         }
         if (auth.ldap().isPresent()) {
-            // LDAP branch: helper L fills this in with warden.auth.LdapAuthenticator(auth.ldap().get(), clock)
-            throw new IllegalStateException("auth.ldap is not available in this build yet; use auth.passwd_file");
+            // Connects at the first AUTH, not here: a directory down at start is 454 then, not a refusal to start.
+            return Optional.of(new LdapAuthenticator(auth.ldap().get(), clock));
         }
         return Optional.empty();
     }

@@ -186,8 +186,23 @@ public final class Components implements AutoCloseable {
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
-        return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
+        return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer)
+                .withAuth(auth());
     }
+
+    /**
+     * AUTH and the submission duties: the credential backend ({@link warden.auth.Authenticators}),
+     * one failure throttle for every session, {@code auth.sender_login}. Made at the first call;
+     * the backend is closed by {@link #close()}.
+     */
+    public synchronized warden.smtp.auth.AuthServices auth() {
+        if (auth == null) {
+            auth = warden.smtp.auth.AuthServices.from(config.auth(), warden.auth.Authenticators.from(config.auth(), clock), clock);
+        }
+        return auth;
+    }
+
+    private warden.smtp.auth.AuthServices auth;
 
     /**
      * The server side of TLS (STARTTLS, port 465) from {@code tls.*}, when a certificate is
@@ -283,6 +298,9 @@ public final class Components implements AutoCloseable {
     public void close() {
         synchronized (this) {
             if (transport != null) transport.close();
+        }
+        synchronized (this) {
+            if (auth != null) auth.authenticator().ifPresent(warden.auth.Authenticator::close);
         }
         greylistStore.ifPresent(store -> {
             try {
