@@ -211,8 +211,18 @@ public final class Components implements AutoCloseable {
      */
     public synchronized Optional<warden.tls.TlsServer> tlsServer() {
         if (tlsServer == null) {
-            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
-            tlsServer = Optional.empty();
+            if (!config.tls().configured()) {
+                tlsServer = Optional.empty();
+            } else {
+                try {
+                    // the certificates are re-read when their files change; log::log tells of each reload or refusal
+                    tlsServer = Optional.of(warden.tls.ServerTls.load(config.tls(), log::log));
+                } catch (warden.tls.CertificateFileException e) {
+                    // validateFiles found nothing wrong a moment ago: the files changed in between
+                    throw new warden.config.ConfigException(List.of(warden.config.ConfiguredPaths.problem(config, "tls", "tls",
+                            new warden.config.ConfiguredPaths.Found(e.file() + ": " + e.problem(), e.fix()))));
+                }
+            }
         }
         return tlsServer;
     }
@@ -264,13 +274,14 @@ public final class Components implements AutoCloseable {
         config.auth().senderLogin().ifPresent(f -> problems.addAll(
                 new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
+        out.addAll(CertificateCheckup.problems(config, java.time.Instant.now()));
         return out;
     }
 
     /**
      * What {@code config check} warns about without refusing: a credentials file others may read,
-     * lines of {@code auth.passwd_file} whose users cannot log in or whose
-     * passwords are stored as {PLAIN}.
+     * a certificate that expires within {@link CertificateCheckup#WARN_DAYS} days, lines of
+     * {@code auth.passwd_file} whose users cannot log in or whose passwords are stored as {PLAIN}.
      */
     public static List<String> warnings(WardenConfig config) {
         List<String> out = new java.util.ArrayList<>(config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
@@ -279,6 +290,7 @@ public final class Components implements AutoCloseable {
         config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f ->
                 new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).warnings()
                         .forEach(p -> out.add("auth.passwd_file: " + p)));
+        out.addAll(CertificateCheckup.warnings(config, java.time.Instant.now()));
         return out;
     }
 
