@@ -59,6 +59,7 @@ public final class Components implements AutoCloseable {
     /** The greylist store, when greylisting is enabled and the store could be opened. */
     public final Optional<GreylistStore> greylistStore;
     private SmtpTransport transport;
+    private Optional<warden.tls.TlsServer> tlsServer;
 
     private Components(WardenConfig config, MainLog log, Clock clock, boolean recordGreylist) {
         this.config = config;
@@ -188,6 +189,19 @@ public final class Components implements AutoCloseable {
         return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
     }
 
+    /**
+     * The server side of TLS (STARTTLS, port 465) from {@code tls.*}, when a certificate is
+     * configured; made at the first call (the server's), so that tools that never shake hands
+     * read no key. Empty without {@code tls}.
+     */
+    public synchronized Optional<warden.tls.TlsServer> tlsServer() {
+        if (tlsServer == null) {
+            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
+            tlsServer = Optional.empty();
+        }
+        return tlsServer;
+    }
+
     /** Our interface addresses (not loopback): a HELO claiming one of them is a forgery. */
     static java.util.Set<java.net.InetAddress> interfaceAddresses() {
         java.util.Set<java.net.InetAddress> out = new java.util.HashSet<>();
@@ -230,6 +244,8 @@ public final class Components implements AutoCloseable {
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
         config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
                 new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().senderLogin().ifPresent(f -> problems.addAll(
+                new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
         return out;
     }

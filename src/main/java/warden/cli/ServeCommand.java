@@ -141,7 +141,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         warden.delivery.LocalStore store = components.store();
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
-                components.services(store, SessionServices.Pause.SLEEP, SessionObserver.NONE), c.listen());
+                components.services(store, SessionServices.Pause.SLEEP, SessionObserver.NONE).withTls(components.tlsServer()),
+                c.listen());
         try {
             server.start();
         } catch (BindException e) {

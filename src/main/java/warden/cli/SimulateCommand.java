@@ -2,6 +2,7 @@ package warden.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import warden.config.WardenConfig;
 import warden.delivery.DeliveryReport;
@@ -13,6 +14,8 @@ import warden.smtp.SessionObserver;
 import warden.smtp.SessionServices;
 import warden.smtp.SmtpSession;
 import warden.smtp.SmtpSettings;
+import warden.tls.TlsConnection;
+import warden.tls.TlsServer;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +28,12 @@ import java.util.concurrent.Callable;
  * and output as if the client connected from IP, through the real session and policy engine, with
  * every decision shown on lines starting {@code >>> }. Delays are reported, not waited; nothing is
  * delivered.
+ *
+ * <p>TLS is simulated, never negotiated (standard input is no TLS peer): with {@code --tls} the
+ * session is under TLS from the start, as on port 465; without it, and with {@code tls.*}
+ * configured, STARTTLS is offered and its "handshake" succeeds at once. Either way the session
+ * then behaves as it would under real TLS (no STARTTLS offered, {@code with ESMTPS},
+ * {@code X=TLS1.3:simulated}), which Exim's {@code -bh} cannot show.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run an SMTP dialogue on stdin/stdout as if from IP (like exim -bh); decisions on '>>> ' lines.")
@@ -36,17 +45,42 @@ public final class SimulateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IP", description = "the client address to pretend")
     String ip;
 
+    @Option(names = "--tls", description = "simulate a session under TLS from the start (no handshake; X=TLS1.3:simulated)")
+    boolean tls;
+
+    /**
+     * How the simulated client connects. More switches (AUTH) go here, beside {@code tls}.
+     *
+     * @param tls under TLS from the first command, as {@code --tls} says
+     */
+    public record Options(boolean tls) {
+        public static final Options PLAIN = new Options(false);
+    }
+
+    /** The TLS a simulated session pretends: TLS 1.3, a cipher named {@code simulated}, no SNI. */
+    static final TlsConnection SIMULATED_TLS = new TlsConnection(null, "TLSv1.3", "simulated", 0, java.util.Optional.empty());
+
+    /** The TLS server of a simulation: never asked to shake hands (the simulated connection answers STARTTLS itself). */
+    private static final TlsServer SIMULATED_SERVER = (socket, timeout) -> {
+        throw new java.io.IOException("no handshake in a simulation");
+    };
+
     @Override
     public Integer call() throws Exception {
         InetAddress client = Cidr.literal(ip);
         if (client == null) throw new IllegalArgumentException("'" + ip + "' is not an IP address");
         WardenConfig c = config.load();
         PrintStream out = System.out;
-        return run(c, client, System.in, out);
+        return run(c, client, new Options(tls), System.in, out);
     }
 
-    /** Runs one simulated session; the dialogue and the {@code >>>} lines go to {@code out}. */
+    /** Runs one simulated plaintext session; the dialogue and the {@code >>>} lines go to {@code out}. */
     public static int run(WardenConfig c, InetAddress client, InputStream in, PrintStream out) throws Exception {
+        return run(c, client, Options.PLAIN, in, out);
+    }
+
+    /** Runs one simulated session as {@code options} say; the dialogue and the {@code >>>} lines go to {@code out}. */
+    public static int run(WardenConfig c, InetAddress client, Options options, InputStream in, PrintStream out) throws Exception {
         try (Components components = Components.forTool(c, null)) {
             SessionObserver observer = new SessionObserver() {
                 @Override
@@ -72,9 +106,12 @@ public final class SimulateCommand implements Callable<Integer> {
             SessionServices services = components.services(message -> {
                 out.println(">>> message accepted for " + message.envelope().recipients() + " (" + message.content().size()
                         + " octets); not delivered in simulation");
+                out.println(">>> received with " + message.trace().protocol()
+                        + message.trace().encryption().map(e -> " (using " + e + ")").orElse(""));
                 for (String h : message.extraHeaders()) out.println(">>> header: " + h);
                 return new DeliveryReport(java.util.List.of());
-            }, delay -> { }, observer);
+            }, delay -> { }, observer)
+                    .withTls(c.tls().configured() ? java.util.Optional.of(SIMULATED_SERVER) : java.util.Optional.empty());
             OutputStream sink = new OutputStream() {
                 @Override public void write(int b) { out.write(b); }
                 @Override public void write(byte[] b, int off, int len) { out.write(b, off, len); }
@@ -90,6 +127,15 @@ public final class SimulateCommand implements Callable<Integer> {
                 @Override public InetAddress clientAddress() { return client; }
                 @Override public int clientPort() { return 0; }
                 @Override public InetAddress localAddress() { return local; }
+                @Override public java.util.Optional<TlsConnection> encryptedFromStart() {
+                    if (!options.tls()) return java.util.Optional.empty();
+                    out.println(">>> TLS simulated from the start: " + SIMULATED_TLS.protocol() + " (no handshake)");
+                    return java.util.Optional.of(SIMULATED_TLS);
+                }
+                @Override public TlsConnection startTls(TlsServer server, java.time.Duration timeout) {
+                    out.println(">>> STARTTLS: handshake simulated: " + SIMULATED_TLS.protocol() + " (no handshake)");
+                    return SIMULATED_TLS;
+                }
                 @Override public void close() { out.flush(); }
             });
             session.run();

@@ -26,6 +26,9 @@ import java.util.Locale;
  * 	by HOST with ESMTP id ID
  * 	for &lt;RCPT&gt;; DATE
  * </pre>
+ * A message that came over TLS has, as Postfix writes it, a line
+ * {@code (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))} before {@code by},
+ * and {@code with ESMTPS} (RFC 3848).
  * {@code RDNS} is {@code unknown} when the client has no reverse name (as Postfix writes it), an
  * IPv6 client is written {@code [IPv6:...]}. The {@code for} clause names the recipient only when
  * the copy is for exactly one envelope address, so a copy never tells one recipient who else got
@@ -87,8 +90,9 @@ public final class DeliveryHeaders {
         StringBuilder b = new StringBuilder(200);
         b.append("Received: from ").append(heloToken(trace.heloName()))
                 .append(" (").append(token(trace.reverseName().orElse("unknown")))
-                .append(' ').append(literal(trace.clientAddress())).append(')').append(CRLF)
-                .append("\tby ").append(token(trace.receivedBy())).append(" with ").append(token(trace.protocol()))
+                .append(' ').append(literal(trace.clientAddress())).append(')').append(CRLF);
+        trace.encryption().ifPresent(tls -> b.append("\t(using ").append(clean(tls)).append(')').append(CRLF));
+        b.append("\tby ").append(token(trace.receivedBy())).append(" with ").append(token(trace.protocol()))
                 .append(" id ").append(token(trace.queueId()));
         if (recipients.size() == 1) b.append(CRLF).append("\tfor <").append(clean(recipients.getFirst())).append('>');
         return b.append("; ").append(date(trace.receivedAt())).append(CRLF).toString();

@@ -261,6 +261,14 @@ public final class DialoguePolicy implements PolicyEngine {
         }
 
         @Override
+        public void tlsStarted() {
+            // RFC 3207 4.2: the greeting and any transaction are forgotten; the client's address is not.
+            helo = List.of();
+            mail = List.of();
+            greylistPassed = null;
+        }
+
+        @Override
         public Decision clientTalkedEarly() {
             if (exemption.isPresent()) return exempt(Stage.CONNECT, exemption.get());
             CheckSettings cs = settings.check(EarlyTalker.NAME);

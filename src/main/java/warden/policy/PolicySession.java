@@ -19,4 +19,12 @@ public interface PolicySession {
     default Decision clientTalkedEarly() {
         return Decision.proceed();
     }
+
+    /**
+     * Tells the engine that the session has just started TLS (STARTTLS): RFC 3207 section 4.2
+     * makes the server forget what the client said before the handshake, so what was judged of
+     * its greeting and transaction no longer counts; what is known of its address (the connect
+     * stage, sticky punishments, DNS) stays. The next greeting is judged afresh. Never throws.
+     */
+    default void tlsStarted() {}
 }

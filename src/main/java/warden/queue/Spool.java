@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -271,8 +272,12 @@ public final class Spool {
      */
     public int removeOrphanJournals() throws IOException {
         int n = 0;
+        // Two directory listings, not a stat per journal: with 100 000 deferred messages this runs
+        // before serve listens.
+        Set<String> queued = new java.util.HashSet<>();
+        forEachId(queued::add);
         for (String id : journal.ids()) {
-            if (!Files.exists(queue().resolve(id))) {
+            if (!queued.contains(id) && !Files.exists(queue().resolve(id))) {
                 journal.delete(id);
                 n++;
             }

@@ -54,6 +54,15 @@ public final class Replies {
     public static final Reply STORAGE_ERROR = Reply.of(451, "4.3.0", "Could not store the message safely; try again later");
     public static final Reply BYE = Reply.of(221, "2.0.0", "Bye");
 
+    /** RFC 3207 4: the go-ahead for the handshake. */
+    public static final Reply READY_TO_START_TLS = Reply.of(220, "2.0.0", "Ready to start TLS");
+    /** RFC 3207 4: STARTTLS takes no parameter. */
+    public static final Reply STARTTLS_SYNTAX = Reply.of(501, "5.5.4", "Syntax: STARTTLS (no parameters)");
+    /** RFC 3207 4.2: STARTTLS is not offered again inside TLS. */
+    public static final Reply TLS_ALREADY_ACTIVE = Reply.of(503, "5.5.1", "TLS already active");
+    /** STARTTLS in the middle of a transaction (RSET first), as Postfix answers. */
+    public static final Reply TLS_IN_TRANSACTION = Reply.of(503, "5.5.1", "MAIL transaction in progress; RSET first");
+
     /** RFC 3461: a DSN parameter value that is not what the RFC allows; {@code reason} names it and says why. */
     public static Reply badParameter(String reason) {
         return Reply.of(501, "5.5.4", reason);

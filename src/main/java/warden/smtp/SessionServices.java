@@ -5,6 +5,7 @@ import warden.dns.Resolver;
 import warden.log.MainLog;
 import warden.policy.PolicyEngine;
 import warden.recipient.RecipientVerifier;
+import warden.tls.TlsServer;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +23,22 @@ import java.util.Optional;
  * @param clock the clock for Received and Delivery-date
  * @param pause how delays are served: the server sleeps, {@code simulate} only reports
  * @param observer sees every policy decision ({@code simulate} prints them)
+ * @param tls the TLS server side (certificates from {@code tls.*}); empty: no STARTTLS, no implicit TLS
  */
 public record SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                               Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause,
-                              SessionObserver observer) {
+                              SessionObserver observer, Optional<TlsServer> tls) {
+
+    /** Services without TLS. */
+    public SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                           Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause, SessionObserver observer) {
+        this(policy, recipients, store, resolver, log, clock, pause, observer, Optional.empty());
+    }
+
+    /** These services with {@code tls} as the TLS server side (empty: none). */
+    public SessionServices withTls(Optional<TlsServer> tls) {
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls);
+    }
 
     /** How a policy delay is served. */
     @FunctionalInterface

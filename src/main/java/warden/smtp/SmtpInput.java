@@ -44,8 +44,26 @@ public final class SmtpInput {
     private int pos;
     private int limit;
 
+    /** Read no byte beyond those asked for (see {@link #readNoMoreThanAsked}). */
+    private boolean exact;
+
     public SmtpInput(InputStream in) {
         this.in = in;
+    }
+
+    /**
+     * From now on reads no byte from the stream beyond those a call asks for, until
+     * {@link #readAhead()}: for a PROXY header in front of TLS (port 465 behind a proxy), whose
+     * following bytes are the client's TLS handshake and must be left in the socket for it.
+     * Slower (a read per byte), so only for a header's worth.
+     */
+    public void readNoMoreThanAsked() {
+        exact = true;
+    }
+
+    /** Reads in bulk again (the default). */
+    public void readAhead() {
+        exact = false;
     }
 
     /** Whether bytes are buffered or readable without blocking: if not, replies must be flushed now. */
@@ -57,7 +75,7 @@ public final class SmtpInput {
         if (pos < limit) return true;
         // The last read filled the buffer, and it is all consumed: read more at a time from now on.
         if (limit == buf.length && buf.length < MAX_BUFFER) buf = new byte[buf.length * 2];
-        int n = in.read(buf, 0, buf.length);
+        int n = in.read(buf, 0, exact ? 1 : buf.length);
         if (n <= 0) return false;
         pos = 0;
         limit = n;
@@ -89,7 +107,7 @@ public final class SmtpInput {
             pos = 0;
         }
         while (limit - pos < n) {
-            int r = in.read(buf, limit, buf.length - limit);
+            int r = in.read(buf, limit, exact ? n - (limit - pos) : buf.length - limit);
             if (r <= 0) break;
             limit += r;
         }

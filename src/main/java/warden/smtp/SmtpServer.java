@@ -131,12 +131,12 @@ public final class SmtpServer implements AutoCloseable {
         int count = total.incrementAndGet();
         try {
             if (count > settings.limits().maxConnections()) {
-                refuse(socket, Replies.tooManyConnections(settings.hostname()), peer);
+                refuse(socket, Replies.tooManyConnections(settings.hostname()), peer, listener);
                 return;
             }
             sessions.add(session);
             if (stopping) {
-                refuse(socket, Replies.shuttingDown(settings.hostname()), peer);
+                refuse(socket, Replies.shuttingDown(settings.hostname()), peer, listener);
                 return;
             }
             session.run();
@@ -147,8 +147,10 @@ public final class SmtpServer implements AutoCloseable {
         }
     }
 
-    private void refuse(Socket socket, warden.mail.Reply reply, InetAddress client) {
+    /** Refuses a connection before its session starts; on an implicit-TLS port without a word (it would be no TLS record). */
+    private void refuse(Socket socket, warden.mail.Reply reply, InetAddress client, WardenConfig.Listener listener) {
         services.log().log(warden.mail.IpText.bracketed(client) + " refused connection: " + reply);
+        if (ListenerSettings.of(listener).implicitTls()) return;
         try {
             OutputStream o = socket.getOutputStream();
             o.write(reply.wire().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -204,9 +206,10 @@ public final class SmtpServer implements AutoCloseable {
         return java.util.Collections.unmodifiableSet(sessions);
     }
 
-    /** A session's transport over a TCP socket. */
+    /** A session's transport over a TCP socket, and after a handshake over the TLS socket layered on it. */
     private static final class SocketConnection implements SmtpSession.Connection {
         private final Socket socket;
+        private volatile javax.net.ssl.SSLSocket tlsSocket;
         private final InetAddress peer;
         private final boolean proxied;
         private final WardenConfig.Listener listener;
@@ -238,8 +241,25 @@ public final class SmtpServer implements AutoCloseable {
             if (s != null) s.close();
         }
 
-        @Override public InputStream input() throws IOException { return socket.getInputStream(); }
-        @Override public OutputStream output() throws IOException { return socket.getOutputStream(); }
+        @Override public InputStream input() throws IOException { return current().getInputStream(); }
+        @Override public OutputStream output() throws IOException { return current().getOutputStream(); }
+        @Override public ListenerSettings listener() { return ListenerSettings.of(listener); }
+
+        private Socket current() {
+            Socket tls = tlsSocket;
+            return tls != null ? tls : socket;
+        }
+
+        @Override
+        public warden.tls.TlsConnection startTls(warden.tls.TlsServer server, Duration timeout) throws IOException {
+            warden.tls.TlsConnection done = server.handshake(socket, timeout);
+            tlsSocket = done.socket();
+            if (closed) { // closed (a shutdown) during the handshake
+                abort();
+                throw new SocketException("connection closed during the TLS handshake");
+            }
+            return done;
+        }
         @Override public InetAddress clientAddress() { return peer; }
         @Override public int clientPort() { return socket.getPort(); }
         @Override public InetAddress localAddress() { return socket.getLocalAddress(); }
@@ -248,13 +268,26 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void readTimeout(Duration timeout) throws SocketException {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            current().setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
         }
 
+        /** Closes the connection; under TLS with a close_notify first (RFC 8446 6.1). */
         @Override
         public void close() {
             closed = true;
+            Socket tls = tlsSocket;
+            if (tls != null) closeQuietly(tls);
             closeQuietly(socket);
+            releaseSlot();
+        }
+
+        /** Closes the TCP socket first: a write blocked under TLS fails at once, and no close_notify waits behind it. */
+        @Override
+        public void abort() {
+            closed = true;
+            closeQuietly(socket);
+            Socket tls = tlsSocket;
+            if (tls != null) closeQuietly(tls);
             releaseSlot();
         }
     }

@@ -26,6 +26,8 @@ import warden.smtp.SessionState.Greeted;
 import warden.smtp.SessionState.Helo;
 import warden.smtp.SessionState.InTransaction;
 import warden.smtp.SessionState.Transaction;
+import warden.tls.TlsConnection;
+import warden.tls.TlsServer;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -47,11 +49,21 @@ import java.util.Set;
  * RFC 2920 PIPELINING (replies in order, sent when the input is drained), RFC 1870 SIZE,
  * RFC 6152 8BITMIME, RFC 2034/3463 enhanced status codes, RFC 6531 SMTPUTF8, RFC 3461 DSN
  * (NOTIFY, ORCPT, RET, ENVID read by {@link DsnParameter}, carried in the envelope), RFC 3848
- * (ESMTP/ESMTPS/ESMTPA in Received).
+ * (ESMTP/ESMTPS/ESMTPA in Received), RFC 3207 STARTTLS (4.2: after the handshake everything
+ * known from the client before it is forgotten), RFC 8314 (implicit TLS: the handshake before
+ * the greeting), RFC 6409 (submission ports, see {@link ListenerSettings}).
  *
  * <p>The session knows no spam rules: every judgement is the {@link PolicySession}'s. It runs on
- * one (virtual) thread from {@link #run()} to the end of the connection. It does not do
- * STARTTLS, AUTH or CHUNKING yet, and does not advertise them.
+ * one (virtual) thread from {@link #run()} to the end of the connection, the TLS handshake
+ * included. What a session knows of its client's security is {@link #tls()} (the handshake's
+ * protocol, cipher and SNI name) and {@link #authenticated()} (the login, once AUTH succeeded);
+ * its port's role is {@link #listener()}. It does not do CHUNKING, and does not advertise it.
+ *
+ * <p>STARTTLS and the CVE-2011-0411 class: whatever the client sent after {@code STARTTLS} and
+ * before the handshake (a pipelined {@code RSET}, a forged transaction) is in the plaintext input
+ * buffer, which is thrown away with the plaintext streams; the session starts again from no
+ * greeting. Replies queued before the 220 are sent before it: they answer commands that came
+ * before STARTTLS.
  */
 public final class SmtpSession {
 
@@ -70,8 +82,14 @@ public final class SmtpSession {
     private final SmtpSettings settings;
     private final SessionServices services;
     private final Connection connection;
-    private final SmtpInput in;
-    private final SmtpOutput out;
+    private final ListenerSettings listener;
+    /** Replaced, with {@link #out}, when TLS starts: the plaintext buffer goes with the old one. */
+    private SmtpInput in;
+    private volatile SmtpOutput out;
+    /** The TLS under the session, once a handshake completed (or {@code simulate --tls} pretends one). */
+    private Optional<TlsConnection> tls = Optional.empty();
+    /** The login the client authenticated as (AUTH, RFC 4954); empty until it does. */
+    private Optional<String> authenticatedUser = Optional.empty();
 
     private InetAddress clientAddress;
     private int clientPort;
@@ -85,7 +103,10 @@ public final class SmtpSession {
     static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
     private SessionState state = new SessionState.Fresh();
-    private final Set<String> connectionHeaders = new LinkedHashSet<>();
+    /** Header lines the connect stage earned (the client's address: they outlive STARTTLS). */
+    private final Set<String> connectHeaders = new LinkedHashSet<>();
+    /** Header lines the greeting earned (forgotten at STARTTLS with the greeting, RFC 3207 4.2). */
+    private final Set<String> heloHeaders = new LinkedHashSet<>();
     private final Set<String> transactionHeaders = new LinkedHashSet<>();
     private int errors;
     private volatile Phase phase = Phase.BUSY;
@@ -114,6 +135,29 @@ public final class SmtpSession {
         default warden.config.WardenConfig.ProxyUnknown proxyUnknown() {
             return warden.config.WardenConfig.ProxyUnknown.UNTRUSTED;
         }
+        /** The listener's role and AUTH setting (port 25 for a connection of no listener). */
+        default ListenerSettings listener() { return ListenerSettings.MX; }
+
+        /**
+         * Does the server side of a TLS handshake with {@code server} within {@code timeout};
+         * from then on {@link #input()} and {@link #output()} are the TLS streams. The caller has
+         * thrown away whatever plaintext it had buffered.
+         *
+         * @throws IOException if the handshake fails or times out; the connection is closed then
+         */
+        default TlsConnection startTls(TlsServer server, java.time.Duration timeout) throws IOException {
+            throw new IOException("this connection cannot start TLS");
+        }
+
+        /** TLS in force from the start without a handshake of ours ({@code simulate --tls}). */
+        default Optional<TlsConnection> encryptedFromStart() { return Optional.empty(); }
+
+        /**
+         * Ends the connection at once, under a write that does not return (nothing more is sent,
+         * not even TLS's close_notify).
+         */
+        default void abort() { close(); }
+
         void close();
     }
 
@@ -121,8 +165,10 @@ public final class SmtpSession {
         this.settings = settings;
         this.services = services;
         this.connection = connection;
+        this.listener = connection.listener();
+        this.tls = connection.encryptedFromStart();
         this.in = new SmtpInput(connection.input());
-        this.out = new SmtpOutput(connection.output(), connection::close);
+        this.out = new SmtpOutput(connection.output(), connection::abort);
         this.clientAddress = connection.clientAddress();
         this.clientPort = connection.clientPort();
         this.localAddress = connection.localAddress();
@@ -130,6 +176,21 @@ public final class SmtpSession {
 
     public InetAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The TLS under the session: the handshake's protocol, cipher and SNI name; empty in plaintext. */
+    public Optional<TlsConnection> tls() {
+        return tls;
+    }
+
+    /** The login the client authenticated as (AUTH); empty until it does. */
+    public Optional<String> authenticated() {
+        return authenticatedUser;
+    }
+
+    /** The listener's role and AUTH setting. */
+    public ListenerSettings listener() {
+        return listener;
     }
 
     /**
@@ -175,10 +236,12 @@ public final class SmtpSession {
         relayClient = !clientUnknown && settings.isRelayClient(clientAddress);
         Optional<Reply> refused = connection.admit(clientAddress, relayClient);
         if (refused.isPresent()) {
-            out.send(refused.get());
+            // A TLS client would read a plaintext reply as a broken record: it is only closed.
+            if (!listener.implicitTls() || tls.isPresent()) out.send(refused.get());
             log("refused connection: " + refused.get());
             return;
         }
+        if (listener.implicitTls() && tls.isEmpty() && !handshake()) return;
         identity = lookupIdentity();
         services.observer().note("client [" + IpText.of(clientAddress) + "]" + (relayClient ? " (relay client)" : "")
                 + identity.map(i -> ": PTR " + (i.ptrNames().isEmpty() ? "none" : String.join(" ", i.ptrNames()))
@@ -211,6 +274,8 @@ public final class SmtpSession {
      */
     private boolean readProxyHeader() throws IOException {
         connection.readTimeout(settings.limits().commandTimeout());
+        // On an implicit-TLS port the client's handshake follows the header at once: it stays in the socket.
+        if (listener.implicitTls()) in.readNoMoreThanAsked();
         if (in.peek(1).length == 0) return false; // the proxy closed without a byte (a health check)
         Optional<warden.smtp.proxy.ProxyHeader.Addresses> addresses;
         try {
@@ -314,7 +379,9 @@ public final class SmtpSession {
             case VRFY -> c.argument().isEmpty() ? error(Replies.VRFY_SYNTAX) : reply(Replies.CANNOT_VRFY);
             case HELP -> reply(Replies.HELP);
             case BDAT -> refuseMessageCommand(Replies.NOT_IMPLEMENTED);
-            case EXPN, STARTTLS, AUTH, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
+            case STARTTLS -> startTls(c.argument());
+            case AUTH -> auth(c.argument());
+            case EXPN, ETRN, TURN -> error(Replies.NOT_IMPLEMENTED);
         };
     }
 
@@ -343,16 +410,97 @@ public final class SmtpSession {
                 + identity.flatMap(ClientIdentity::displayName).map(n -> n + " ").orElse("")
                 + "[" + IpText.of(clientAddress) + "]";
         if (!helo.esmtp()) return reply(Reply.of(250, "", greeting));
-        out.reply(new Reply(250, "", List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 greeting,
                 "PIPELINING",
                 "SIZE " + settings.limits().messageSize(),
-                "8BITMIME",
-                "ENHANCEDSTATUSCODES",
-                "DSN",
-                "SMTPUTF8",
-                "HELP")));
+                "8BITMIME"));
+        if (startTlsOffered()) lines.add("STARTTLS");
+        authAdvertisement().ifPresent(lines::add);
+        lines.addAll(List.of("ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8", "HELP"));
+        out.reply(new Reply(250, "", lines));
         return true;
+    }
+
+    /** RFC 3207 4.2: STARTTLS is offered while there is a TLS server and the session is not in TLS yet. */
+    private boolean startTlsOffered() {
+        return services.tls().isPresent() && tls.isEmpty();
+    }
+
+    // ---------------------------------------------------------------- STARTTLS
+
+    /**
+     * STARTTLS (RFC 3207): 220, the handshake, then the session starts again from no greeting.
+     * A handshake that fails or times out ends the connection (logged once). Not in a
+     * transaction (as Postfix: the envelope would be half plaintext, half TLS).
+     */
+    private boolean startTls(String argument) throws IOException {
+        if (tls.isPresent()) return error(Replies.TLS_ALREADY_ACTIVE);
+        if (services.tls().isEmpty()) return error(Replies.NOT_IMPLEMENTED);
+        if (!argument.isEmpty()) return error(Replies.STARTTLS_SYNTAX);
+        if (state instanceof InTransaction) return error(Replies.TLS_IN_TRANSACTION);
+        out.send(Replies.READY_TO_START_TLS);
+        if (!handshake()) return false;
+        // RFC 3207 4.2: "The server MUST discard any knowledge obtained from the client, such as
+        // the argument to the EHLO command, which was not obtained from the TLS negotiation itself."
+        enter(new SessionState.Fresh());
+        heloHeaders.clear();
+        transactionHeaders.clear();
+        authenticatedUser = Optional.empty();
+        policy.tlsStarted();
+        return true;
+    }
+
+    /**
+     * The server side of the handshake, on this session's thread, within
+     * {@link SmtpSettings#tlsHandshakeTimeout()}. The plaintext input buffer and output are
+     * replaced by the TLS ones: anything the client sent before the handshake is gone. False
+     * (logged) when the handshake failed and the connection is to be closed.
+     */
+    private boolean handshake() throws IOException {
+        Optional<TlsServer> server = services.tls();
+        if (server.isEmpty()) {
+            log("TLS required on this port (" + listener.role().name().toLowerCase(Locale.ROOT)
+                    + ") but no certificate is configured: connection closed");
+            return false;
+        }
+        out.flush();
+        java.time.Duration timeout = settings.tlsHandshakeTimeout();
+        java.io.InputStream plainInput = connection.input();
+        TlsConnection done;
+        try {
+            done = connection.startTls(server.get(), timeout);
+        } catch (SocketTimeoutException e) {
+            log("TLS handshake timed out after " + timeout.toMillis() + " ms: connection closed");
+            return false;
+        } catch (IOException e) {
+            if (shutdownRequested) throw e;
+            log("TLS handshake failed: " + warden.log.Cause.of(e) + ": connection closed");
+            return false;
+        }
+        if (connection.input() != plainInput) {
+            // New streams, new buffers: what the client sent before the handshake is gone with the old ones.
+            in = new SmtpInput(connection.input());
+            out = new SmtpOutput(connection.output(), connection::abort);
+        } // else a simulated handshake (standard input holds the client's whole script, read on as if under TLS)
+        tls = Optional.of(done);
+        LOG.debug("[{}] TLS started: {}", IpText.of(clientAddress), done.describe());
+        return true;
+    }
+
+    // ---------------------------------------------------------------- AUTH
+
+    /**
+     * The keyword line EHLO advertises for AUTH ({@code AUTH PLAIN LOGIN}, RFC 4954 section 3),
+     * when it is offered here: see {@link ListenerSettings#authAllowed}. None yet.
+     */
+    private Optional<String> authAdvertisement() {
+        return Optional.empty();
+    }
+
+    /** AUTH (RFC 4954): not offered yet. On success it sets {@link #authenticatedUser}. */
+    private boolean auth(String argument) {
+        return error(Replies.NOT_IMPLEMENTED);
     }
 
     /**
@@ -488,7 +636,7 @@ public final class SmtpSession {
         String address = to.domain().isEmpty() ? "postmaster@" + settings.hostname() : to.address();
         // XXX recipient verification runs before the RCPT policy, so an unknown recipient is
         // refused without the policy's delay; the greylist never sees addresses that do not exist.
-        RecipientVerdict verdict = services.recipients().verify(address, relayClient || authenticated());
+        RecipientVerdict verdict = services.recipients().verify(address, relayClient || authenticatedUser.isPresent());
         if (verdict instanceof RecipientVerdict.Refused r) {
             services.observer().note("recipient " + address + " refused: " + r.reason());
             return refuse(r.reply(), "RCPT <" + address + ">: " + r.reason());
@@ -562,10 +710,12 @@ public final class SmtpSession {
     private boolean deliver(InTransaction t, ReceivedMessage content) throws IOException {
         String id = TransactionId.next();
         Helo helo = t.helo();
-        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8());
+        String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8(), tls.isPresent(), authenticatedUser.isPresent());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
-                settings.hostname(), id, ZonedDateTime.now(services.clock()));
-        List<String> headers = new ArrayList<>(connectionHeaders);
+                settings.hostname(), id, ZonedDateTime.now(services.clock()), tls.map(SmtpSession::receivedComment));
+        Set<String> earned = new LinkedHashSet<>(connectHeaders);
+        earned.addAll(heloHeaders);
+        List<String> headers = new ArrayList<>(earned);
         headers.addAll(transactionHeaders);
         InboundMessage message = new InboundMessage(t.tx().envelope(),
                 t.tx().recipients(), trace, headers, content);
@@ -620,7 +770,7 @@ public final class SmtpSession {
             services.pause().pause(d.delay());
             phase = Phase.BUSY;
         }
-        (stage == Stage.CONNECT || stage == Stage.HELO ? connectionHeaders : transactionHeaders).addAll(d.headers());
+        (stage == Stage.CONNECT ? connectHeaders : stage == Stage.HELO ? heloHeaders : transactionHeaders).addAll(d.headers());
         Optional<Reply> refusal = d.refusal();
         if (refusal.isEmpty()) return true;
         if (d.disconnect()) {
@@ -641,13 +791,9 @@ public final class SmtpSession {
         };
         Optional<Transaction> tx = state instanceof InTransaction t ? Optional.of(t.tx()) : Optional.empty();
         return new SessionSnapshot(stage, clientAddress, clientPort, localAddress, identity,
-                helo.map(Helo::verb), helo.map(Helo::name), Optional.empty(), false, relayClient,
+                helo.map(Helo::verb), helo.map(Helo::name), authenticatedUser, tls.isPresent(), relayClient,
                 tx.map(Transaction::reversePath), tx.map(Transaction::recipientList).orElse(List.of()),
                 recipient, message);
-    }
-
-    private boolean authenticated() {
-        return false;
     }
 
     // ---------------------------------------------------------------- replies
@@ -701,7 +847,7 @@ public final class SmtpSession {
      */
     private void log(String event) {
         String sender = state instanceof InTransaction t ? " F=<" + ClientText.escape(t.tx().reversePath()) + ">" : "";
-        services.log().log(who() + sender + " " + ClientText.escape(event));
+        services.log().log(who() + tlsFields() + sender + " " + ClientText.escape(event));
     }
 
     /**
@@ -710,8 +856,31 @@ public final class SmtpSession {
      */
     private void logArrival(String id, Transaction tx, String protocol, long size, int copies) {
         services.log().log(id + " <= <" + ClientText.escape(tx.reversePath()) + "> " + who()
-                + " P=" + Trace.logName(protocol) + " S=" + size
+                + " P=" + Trace.logName(protocol) + tlsFields() + authField() + " S=" + size
                 + " for " + ClientText.escape(String.join(" ", tx.recipientList())) + " (" + copies + " copies)");
+    }
+
+    /**
+     * The TLS fields of a main-log line, as Exim's {@code +tls_cipher +tls_sni} write them:
+     * {@code  X=TLS1.3:TLS_AES_256_GCM_SHA384:256 SNI=mx.example.org} (the SNI name is the
+     * client's text, escaped); empty without TLS.
+     */
+    private String tlsFields() {
+        if (tls.isEmpty()) return "";
+        TlsConnection t = tls.get();
+        String x = t.bits() > 0 ? t.describe() : t.protocol().replace("TLSv", "TLS") + ":" + t.cipher();
+        return " X=" + ClientText.ascii(x, 100).replace(" ", "\\x20")
+                + t.sni().map(n -> " SNI=" + ClientText.ascii(n, 255).replace(" ", "\\x20")).orElse("");
+    }
+
+    /** The arrival line's authentication field ({@code A=plain:alice}); empty until AUTH exists. */
+    private String authField() {
+        return "";
+    }
+
+    /** The TLS comment of {@code Received:}, as Postfix writes it: {@code TLSv1.3 with cipher X (256/256 bits)}. */
+    static String receivedComment(TlsConnection t) {
+        return t.protocol() + " with cipher " + t.cipher() + (t.bits() > 0 ? " (" + t.bits() + "/" + t.bits() + " bits)" : "");
     }
 
     private void quietly(Reply reply) {
@@ -785,7 +954,7 @@ public final class SmtpSession {
     /** Ends the connection now, whatever the session is doing (after the grace period). */
     void forceClose() {
         shutdownRequested = true;
-        connection.close();
+        connection.abort();
         Thread t = thread;
         if (t != null) t.interrupt();
     }

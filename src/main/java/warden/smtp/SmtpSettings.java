@@ -34,6 +34,16 @@ public record SmtpSettings(String hostname, WardenConfig.Limits limits, List<Cid
         return new SmtpSettings(hostname, limits, relayNetworks, trustedProxies, normalizeBareLineEndings, delay);
     }
 
+    /**
+     * How long a TLS handshake may take (STARTTLS, or the first bytes on an implicit-TLS port):
+     * the command timeout, at most 30 seconds. A handshake is a few round trips; a client that
+     * has not finished it by then is not going to.
+     */
+    public Duration tlsHandshakeTimeout() {
+        Duration cap = Duration.ofSeconds(30);
+        return limits.commandTimeout().compareTo(cap) < 0 ? limits.commandTimeout() : cap;
+    }
+
     public boolean isRelayClient(InetAddress address) {
         return relayNetworks.stream().anyMatch(n -> n.contains(address));
     }

@@ -12,16 +12,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -49,8 +45,6 @@ import java.util.Set;
  */
 public final class Sendmail {
 
-    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final WardenConfig config;
     private final PrintWriter err;
@@ -153,7 +147,9 @@ public final class Sendmail {
         }
         for (WardenConfig.Listener l : config.listen()) {
             InetAddress a = l.address().getAddress();
-            if (l.proxyProtocol() || !(a.isLoopbackAddress() || a.isAnyLocalAddress())) continue;
+            // Not 587/465: they want TLS and AUTH, which a local program has neither of; port 25 on
+            // loopback trusts it as a relay_networks client.
+            if (l.proxyProtocol() || l.role() != WardenConfig.Role.MX || !(a.isLoopbackAddress() || a.isAnyLocalAddress())) continue;
             if (l.address().getPort() == 0) {
                 throw new UnusableConfigException("the listener " + l + " has port 0 (any free port): sendmail cannot know it;"
                         + " give a port in the configuration or use --server ADDR:PORT");
@@ -200,16 +196,9 @@ public final class Sendmail {
 
     private MessageIntake.Additions additions(String from, Optional<String> fullName) {
         ZonedDateTime now = ZonedDateTime.now(clock);
-        String id = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT).format(now) + "."
-                + HexFormat.of().formatHex(randomBytes(8)) + "@" + config.hostname();
         String fromHeader = fullName.filter(n -> !n.isBlank()).map(n -> phrase(n) + " <" + from + ">").orElse(from);
-        return new MessageIntake.Additions("From: " + fromHeader, "Date: " + RFC5322.format(now), "Message-ID: <" + id + ">");
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
+        return new MessageIntake.Additions("From: " + fromHeader, SubmissionFields.date(now),
+                SubmissionFields.messageId(now, config.hostname()));
     }
 
     /**

@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class Dialogue implements AutoCloseable {
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private List<String> lastReply = List.of();
 
     public Dialogue(InetSocketAddress server) throws IOException {
@@ -33,8 +33,64 @@ public final class Dialogue implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** A dialogue over {@code connected}, a socket the test made (and connected) itself. */
+    public Dialogue(Socket connected) throws IOException {
+        socket = connected;
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
     public static Dialogue connect(InetSocketAddress server) throws IOException {
         return new Dialogue(server);
+    }
+
+    /**
+     * Connects to an implicit-TLS port (465) and completes the handshake, asking for {@code sni}
+     * (null: no server name), before anything else is read.
+     */
+    public static Dialogue connectTls(InetSocketAddress server, String sni) throws IOException {
+        return new Dialogue(server).startTls(sni);
+    }
+
+    /**
+     * The client side of a TLS handshake on this connection (after {@code 220 Ready to start
+     * TLS}, or at once on port 465), asking for {@code sni} (null: none). Any certificate is
+     * accepted: these tests are about the server's dialogue, not certificate checks. Every read
+     * and write from now on goes through TLS.
+     */
+    public Dialogue startTls(String sni) throws IOException {
+        javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) trustingEveryone().getSocketFactory()
+                .createSocket(socket, null, socket.getPort(), true);
+        tls.setUseClientMode(true);
+        javax.net.ssl.SSLParameters p = tls.getSSLParameters();
+        p.setServerNames(sni == null ? List.of() : List.of(new javax.net.ssl.SNIHostName(sni)));
+        tls.setSSLParameters(p);
+        tls.startHandshake();
+        socket = tls;
+        in = tls.getInputStream();
+        out = tls.getOutputStream();
+        return this;
+    }
+
+    /** The TLS session, once {@link #startTls} completed. */
+    public javax.net.ssl.SSLSession tlsSession() {
+        return ((javax.net.ssl.SSLSocket) socket).getSession();
+    }
+
+    private static javax.net.ssl.SSLContext trustingEveryone() {
+        javax.net.ssl.X509TrustManager anyone = new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        };
+        try {
+            javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+            c.init(null, new javax.net.ssl.TrustManager[] {anyone}, null);
+            return c;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Sends one line; CRLF is appended. */

@@ -48,10 +48,20 @@ public final class TestSmtp implements AutoCloseable {
 
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak) throws IOException {
+        this(yaml, policy, recipients, store, tweak, Optional.empty());
+    }
+
+    /** A server whose STARTTLS and implicit-TLS ports shake hands with {@code tls} (e.g. a {@link TestTlsServer}). */
+    public TestSmtp(String yaml, MessageStore store, warden.tls.TlsServer tls) throws IOException {
+        this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity(), Optional.of(tls));
+    }
+
+    public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                    UnaryOperator<SmtpSettings> tweak, Optional<warden.tls.TlsServer> tls) throws IOException {
         WardenConfig config = config(yaml);
         log = MainLog.console(new PrintStream(logBytes, true));
         SessionServices services = new SessionServices(policy, recipients, store, Optional.empty(), log,
-                Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE);
+                Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE, tls);
         server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), services, config.listen());
         server.start();
     }
@@ -79,6 +89,11 @@ public final class TestSmtp implements AutoCloseable {
 
     public InetSocketAddress address() {
         return server.boundAddresses().get(0);
+    }
+
+    /** The address of the {@code i}th listener (0 first), in the order of {@code listen}. */
+    public InetSocketAddress address(int i) {
+        return server.boundAddresses().get(i);
     }
 
     public Dialogue dialogue() throws IOException {
