@@ -25,9 +25,10 @@
 #          MESSAGES messages of SIZE bytes to user@bench.test, PER_CONN per connection (each
 #          connection: EHLO, STARTTLS, EHLO, then MAIL/RCPT/DATA one at a time), end to end
 #          until every file is in Maildir/new;
-#   5. memory: a fresh Warden, 200 handshakes to load its TLS code, its RSS and PSS; then HOLD
-#      sessions brought past STARTTLS and the second EHLO and held idle; RSS and PSS again; the
-#      difference over HOLD is the figure. Postfix serves one client per smtpd process and by
+#   5. memory: a fresh Warden, HOLD_WARMUP handshakes (its TLS code loaded and compiled, its young
+#      generation touched), its RSS and PSS and its live heap (jcmd GC.class_histogram, after a
+#      full GC); then HOLD sessions brought past STARTTLS and the second EHLO and held idle; the
+#      same again; the differences over HOLD are the figures. Postfix serves one client per smtpd process and by
 #      default at most default_process_limit (100) at once: it is restarted (no idle smtpd) and
 #      holds POSTFIX_HOLD (100) sessions the same way, its master and all processes summed;
 #   6. prints the tables, then stops what it started, on success and on failure alike.
@@ -37,15 +38,17 @@
 # MTA's client cache does): the default figures are full handshakes.
 #
 # Environment (defaults in brackets):
-#   QUICK [0]             1: HANDSHAKES=MESSAGES=600, WARMUP=300, HOLD=1000, POSTFIX_HOLD=50, FS=tmpfs
+#   QUICK [0]             1: HANDSHAKES=MESSAGES=400, WARMUP=200, HOLD=1000, HOLD_WARMUP=500,
+#                         POSTFIX_HOLD=50, FS=tmpfs (about 3 minutes on a quiet machine)
 #   RUNS [1]              runs; the tables show median (min-max)
-#   HANDSHAKES [3000]     STARTTLS sessions per handshake cell
-#   MESSAGES [3000]       messages per message cell          PER_CONN [10]  messages per connection
+#   HANDSHAKES [2000]     STARTTLS sessions per handshake cell
+#   MESSAGES [2000]       messages per message cell          PER_CONN [10]  messages per connection
 #   WARMUP [1000]         sessions / messages before each cell, not counted
 #   SESSIONS [20]         concurrent connections               SIZE [5120]   body bytes per message
 #   CERTS ["ecdsa rsa"]   certificates: ecdsa (P-256) and/or rsa (2048)
 #   TARGETS ["postfix warden"]
 #   HOLD [5000]           idle TLS sessions held open by Warden (0: skip the memory step)
+#   HOLD_WARMUP [2000]    handshakes to the fresh Warden before its memory is first read
 #   POSTFIX_HOLD [100]    the same for Postfix (its default_process_limit)
 #   HOLD_TIMEOUT [120]    seconds for a held session to reach its second EHLO
 #   RESUME [0]            1: the client resumes TLS sessions
@@ -64,12 +67,12 @@ repo=$(cd "$here/.." && pwd)
 
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-  HANDSHAKES=${HANDSHAKES:-600} MESSAGES=${MESSAGES:-600} WARMUP=${WARMUP:-300}
-  HOLD=${HOLD:-1000} POSTFIX_HOLD=${POSTFIX_HOLD:-50} FS=${FS:-tmpfs}
+  HANDSHAKES=${HANDSHAKES:-400} MESSAGES=${MESSAGES:-400} WARMUP=${WARMUP:-200}
+  HOLD=${HOLD:-1000} HOLD_WARMUP=${HOLD_WARMUP:-500} POSTFIX_HOLD=${POSTFIX_HOLD:-50} FS=${FS:-tmpfs}
 fi
 RUNS=${RUNS:-1}
-HANDSHAKES=${HANDSHAKES:-3000}
-MESSAGES=${MESSAGES:-3000}
+HANDSHAKES=${HANDSHAKES:-2000}
+MESSAGES=${MESSAGES:-2000}
 PER_CONN=${PER_CONN:-10}
 WARMUP=${WARMUP:-1000}
 SESSIONS=${SESSIONS:-20}
@@ -77,6 +80,7 @@ SIZE=${SIZE:-5120}
 CERTS=${CERTS:-ecdsa rsa}
 TARGETS=${TARGETS:-postfix warden}
 HOLD=${HOLD:-5000}
+HOLD_WARMUP=${HOLD_WARMUP:-2000}
 POSTFIX_HOLD=${POSTFIX_HOLD:-100}
 HOLD_TIMEOUT=${HOLD_TIMEOUT:-120}
 RESUME=${RESUME:-0}
@@ -283,28 +287,72 @@ await_postfix_queue() {
   done
 }
 
-record() { # target cert cell rate e2e cpu p50 p99 tls
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$@" | tee -a "$results" |
-    awk -F'\t' '{ printf "    %-8s %-6s %-10s %8s/s  e2e %6s/s  cpu %3s%%  p50/p99 %s/%s ms  %s\n", $2, $3, $4, $5, $6, $7, $8, $9, $10 }' >&2
+record() { # target cert cell rate e2e cpu p50 p99 tls server-cpu-ms
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$@" | tee -a "$results" |
+    awk -F'\t' '{ printf "    %-8s %-6s %-10s %8s/s  e2e %6s/s  cpu %3s%%  server %s ms each  p50/p99 %s/%s ms  %s\n", $2, $3, $4, $5, $6, $7, $11, $8, $9, $10 }' >&2
 }
 
 cpu_percent() { # "busy total" before, after
   awk -v c0="$1" -v c1="$2" 'BEGIN { split(c0, a, " "); split(c1, b, " "); printf "%.0f", (b[2] > a[2]) ? 100 * (b[1] - a[1]) / (b[2] - a[2]) : 0 }'
 }
 
+# CPU time (clock ticks) the server has used so far: Warden's JVM; Postfix's master with the
+# children it has reaped (cutime, cstime) plus every live process under it (smtpd, tlsmgr, cleanup,
+# virtual, qmgr...). Divided by the work done in a cell, it compares the servers' cost per handshake
+# or message whatever else runs on the machine.
+server_ticks() { # target
+  local root
+  case $1 in
+    warden) root=$warden_java;;
+    postfix) root=$(tr -d ' ' <"$pf_spool/pid/master.pid");;
+  esac
+  # shellcheck disable=SC2046
+  { sed 's/^.*) //' "/proc/$root/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+    for p in $(pgrep -P "$root"); do sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
+  } | awk '{ t += $1 } END { print t + 0 }'
+}
+
+# Waits until the client has finished its warm-up (it then waits for $OUT/go).
+await_warm() { # target
+  local deadline=$((SECONDS + CELL_TIMEOUT))
+  ((WARMUP > 0)) || return 0
+  until grep -q '^warm:' "$OUT/load.out"; do
+    kill -0 "$load_pid" 2>/dev/null || die "$1: the load generator ended in its warm-up: $(tail -n 5 "$OUT/load.out")"
+    ((SECONDS < deadline)) || die "$1: the warm-up did not end within ${CELL_TIMEOUT}s"
+    sleep 0.1
+  done
+}
+
+cpu_ms_per() { # ticks-before ticks-after count
+  awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }'
+}
+
 handshake_cell() { # target cert
-  local c0 c1
+  local c0 c1 s0 s1 go=$OUT/go rc=0
   say "run $run: $2: $1 handshakes: $WARMUP warm-up + $HANDSHAKES counted, $SESSIONS at once"
-  c0=$(cpu_ticks)
-  run_load "$1" --mode handshakes --warmup "$WARMUP" --count "$HANDSHAKES"
-  c1=$(cpu_ticks)
+  rm -f "$go"
+  : >"$OUT/load.out"
+  timeout "$CELL_TIMEOUT" "$JAVA_HOME/bin/java" -Xss256k -cp "$load_cp" warden.bench.TlsLoad \
+    --connect "127.0.0.1:$(port_of "$1")" --sessions "$SESSIONS" --helo "$HELO" --sni "$SNI" \
+    ${resume_flag[@]+"${resume_flag[@]}"} --mode handshakes --warmup "$WARMUP" --count "$HANDSHAKES" --go "$go" \
+    >"$OUT/load.out" 2>&1 &
+  load_pid=$!
+  await_warm "$1"
+  c0=$(cpu_ticks) s0=$(server_ticks "$1")
+  touch "$go"
+  wait "$load_pid" || rc=$?
+  load_pid=
+  c1=$(cpu_ticks) s1=$(server_ticks "$1")
+  cat "$OUT/load.out" >>"$OUT/load.log"
+  ((rc == 0)) || die "$1: the load generator failed (status $rc): $(grep -v '^result' "$OUT/load.out" | tail -n 5)"
+  load_result=$(grep '^result ' "$OUT/load.out" | tail -n 1)
   (($(field ok) == HANDSHAKES)) || die "$1: $(field ok) of $HANDSHAKES handshakes"
   record "$1" "$2" handshakes "$(field rate)" - "$(cpu_percent "$c0" "$c1")" "$(field handshake_p50_ms)" \
-    "$(field handshake_p99_ms)" "$(field tls)"
+    "$(field handshake_p99_ms)" "$(field tls)" "$(cpu_ms_per "$s0" "$s1" "$HANDSHAKES")"
 }
 
 message_cell() { # target cert
-  local target=$1 go=$OUT/go c0 c1 t2 start e2e maildir
+  local target=$1 go=$OUT/go c0 c1 s0 s1 t2 start e2e maildir
   maildir=$(maildir_of "$target")
   [ "$target" = postfix ] && await_postfix_queue
   fresh_maildirs "$target"
@@ -318,17 +366,12 @@ message_cell() { # target cert
     --warmup "$WARMUP" --warmup-to "$WARM_RECIPIENT" --go "$go" >"$OUT/load.out" 2>&1 &
   load_pid=$!
   if ((WARMUP > 0)); then
-    local deadline=$((SECONDS + CELL_TIMEOUT))
-    until grep -q '^warm:' "$OUT/load.out"; do
-      kill -0 "$load_pid" 2>/dev/null || break
-      ((SECONDS < deadline)) || die "$target: the warm-up did not end within ${CELL_TIMEOUT}s"
-      sleep 0.1
-    done
+    await_warm "$target"
     await_files "$(warm_maildir_of "$target")/new" "$WARMUP" "$target warm-up"
     [ "$target" = postfix ] && await_postfix_queue
     sync; sleep 0.5 # every cell starts from the same state: no dirty pages of the warm-up
   fi
-  c0=$(cpu_ticks)
+  c0=$(cpu_ticks) s0=$(server_ticks "$target")
   touch "$go"
   local rc=0
   wait "$load_pid" || rc=$?
@@ -338,11 +381,12 @@ message_cell() { # target cert
   load_result=$(grep '^result ' "$OUT/load.out" | tail -n 1)
   await_files "$maildir/new" "$MESSAGES" "$target"
   t2=$EPOCHREALTIME
-  c1=$(cpu_ticks)
+  [ "$target" = postfix ] && await_postfix_queue # its queue manager's work is part of the cost
+  c1=$(cpu_ticks) s1=$(server_ticks "$target")
   start=$(field start)
   e2e=$(awk -v n="$MESSAGES" -v a="$start" -v b="$t2" 'BEGIN { printf "%.0f", n / (b - a) }')
   record "$target" "$2" messages "$(field rate)" "$e2e" "$(cpu_percent "$c0" "$c1")" "$(field message_p50_ms)" \
-    "$(field message_p99_ms)" "$(field tls)"
+    "$(field message_p99_ms)" "$(field tls)" "$(cpu_ms_per "$s0" "$s1" "$MESSAGES")"
 }
 
 # ---- memory of idle TLS sessions
@@ -353,6 +397,7 @@ hold_cell() { # target cert n
   local target=$1 n=$3 release=$OUT/release before after deadline
   rm -f "$release"
   before=$(memory_of "$target")
+  live_before=$(live_heap "$target") # a full GC: after the RSS reading, as below
   say "memory: $target holds $n TLS sessions ($2); before: $before (RSS PSS KiB)"
   : >"$OUT/load.out"
   "$JAVA_HOME/bin/java" -Xss256k -cp "$load_cp" warden.bench.TlsLoad \
@@ -370,12 +415,14 @@ hold_cell() { # target cert n
   [ "$(field failed)" = - ] || die "$target: $(head -n 3 "$OUT/load.out")"
   sleep 2 # let the server settle (buffers, the log)
   after=$(memory_of "$target")
-  say "memory: $target held $(field held), not served $(field unserved); after: $after"
+  live_after=$(live_heap "$target" "$OUT/$target-histogram.txt")
+  say "memory: $target held $(field held), not served $(field unserved); after: $after; live heap $live_before -> $live_after bytes"
   touch "$release"
   wait "$load_pid" || true
   load_pid=
   cat "$OUT/load.out" >>"$OUT/load.log"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$2" "$n" "$(field held)" "$(field unserved)" "$before" "$after" | tr ' ' '\t' >>"$memory"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$2" "$n" "$(field held)" "$(field unserved)" "$before" "$after" \
+    "$live_before" "$live_after" | tr ' ' '\t' >>"$memory"
 }
 
 memory_of() { # target -> "rss_kib pss_kib" (Warden: the JVM; Postfix: master and all its processes)
@@ -384,6 +431,16 @@ memory_of() { # target -> "rss_kib pss_kib" (Warden: the JVM; Postfix: master an
               "/proc/$warden_java/status" "/proc/$warden_java/smaps_rollup";;
     postfix) tree_memory "$(tr -d ' ' <"$pf_spool/pid/master.pid")";;
   esac
+}
+
+# The JVM's live heap in bytes after a full GC (jcmd GC.class_histogram); "-" for Postfix. With a
+# file, the top of the histogram is kept there (what a held session is made of).
+live_heap() { # target [histogram-file]
+  [ "$1" = warden ] || { echo -; return 0; }
+  local h
+  h=$("$JAVA_HOME/bin/jcmd" "$warden_java" GC.class_histogram 2>/dev/null) || { echo -; return 0; }
+  [ -z "${2:-}" ] || head -n 30 <<<"$h" >"$2"
+  awk '/^Total/ { print $3 }' <<<"$h"
 }
 
 restart_postfix() {
@@ -398,52 +455,57 @@ restart_postfix() {
 
 report() {
   awk -F'\t' -v runs="$RUNS" "$awk_medians"'
+    function ratio(a, b) { return (median(b) + 0 > 0) ? median(a) / median(b) : 0 }
     $1 == "run" { next }
     {
       k = $3 SUBSEP $4 SUBSEP $2
       rate[k] = rate[k] " " $5; e2e[k] = e2e[k] " " $6; cpu[k] = cpu[k] " " $7
-      p50[k] = p50[k] " " $8; p99[k] = p99[k] " " $9; tls[k] = $10
+      p50[k] = p50[k] " " $8; p99[k] = p99[k] " " $9; tls[k] = $10; scpu[k] = scpu[k] " " $11
       if (!(($3 SUBSEP $4) in seen)) { seen[$3 SUBSEP $4] = 1; order[++n] = $3 SUBSEP $4 }
     }
     END {
       name["postfix"] = "Postfix"; name["warden"] = "Warden"
       printf "\nmedian of %s run(s) (min-max); cpu%%: the whole machine, client included\n", runs
-      printf "\n%-6s %-10s %-8s %-22s %-16s %5s %16s  %s\n", "cert", "cell", "server", "per second", "e2e msgs/s", "cpu%", "p50/p99 ms", "negotiated"
+      printf "\n%-6s %-10s %-8s %-20s %-16s %5s %11s %16s  %s\n", "cert", "cell", "server", "per second", "e2e msgs/s", "cpu%", "server ms", "p50/p99 ms", "negotiated"
       for (i = 1; i <= n; i++) {
         split(order[i], ck, SUBSEP)
         for (t = 1; t <= 2; t++) {
           s = (t == 1) ? "postfix" : "warden"; k = ck[1] SUBSEP ck[2] SUBSEP s
           if (!(k in rate)) continue
-          printf "%-6s %-10s %-8s %-22s %-16s %5.0f %16s  %s\n", ck[1], ck[2], name[s], cell(rate[k]), (ck[2] == "messages") ? cell(e2e[k]) : "-",
-            median(cpu[k]), sprintf("%.2f/%.2f", median(p50[k]), median(p99[k])), tls[k]
+          printf "%-6s %-10s %-8s %-20s %-16s %5.0f %11.2f %16s  %s\n", ck[1], ck[2], name[s], cell(rate[k]), (ck[2] == "messages") ? cell(e2e[k]) : "-",
+            median(cpu[k]), median(scpu[k]), sprintf("%.2f/%.2f", median(p50[k]), median(p99[k])), tls[k]
         }
         kp = ck[1] SUBSEP ck[2] SUBSEP "postfix"; kw = ck[1] SUBSEP ck[2] SUBSEP "warden"
         if ((kp in rate) && (kw in rate) && median(rate[kp]) > 0) {
           if (ck[2] == "messages")
-            printf "%-6s %-10s Warden/Postfix: %.2fx accepted, %.2fx end to end\n", ck[1], ck[2], median(rate[kw]) / median(rate[kp]),
-              median(e2e[kp]) > 0 ? median(e2e[kw]) / median(e2e[kp]) : 0
+            printf "%-6s %-10s Warden/Postfix: %.2fx accepted, %.2fx end to end; server CPU per message %.2fx\n", ck[1], ck[2],
+              median(rate[kw]) / median(rate[kp]), ratio(e2e[kw], e2e[kp]), ratio(scpu[kw], scpu[kp])
           else
-            printf "%-6s %-10s Warden/Postfix: %.2fx\n", ck[1], ck[2], median(rate[kw]) / median(rate[kp])
+            printf "%-6s %-10s Warden/Postfix: %.2fx; server CPU per handshake %.2fx\n", ck[1], ck[2], median(rate[kw]) / median(rate[kp]),
+              ratio(scpu[kw], scpu[kp])
         }
       }
     }' "$results"
   printf '\nhandshakes: sessions/s of connect, EHLO, STARTTLS, handshake, EHLO, QUIT (p50/p99: STARTTLS sent to handshake done);\n'
   printf 'messages: %s-byte messages/s, %s per connection, accepted (the client'"'"'s time) and end to end (until every file is in\n' "$SIZE" "$PER_CONN"
-  printf 'Maildir/new); p50/p99: MAIL to the reply after the dot. %s concurrent sessions; %s.\n' "$SESSIONS" \
+  printf 'Maildir/new); p50/p99: MAIL to the reply after the dot. server ms: CPU milliseconds the server used per session or\n'
+  printf 'message (Warden: its JVM; Postfix: all its processes, queue manager and delivery included). %s concurrent sessions; %s.\n' "$SESSIONS" \
     "$([ "$RESUME" = 1 ] && echo "the client resumed TLS sessions" || echo "full handshakes, no session resumed")"
   [ "$(wc -l <"$memory")" -gt 1 ] || return 0
   printf '\nIdle TLS sessions held open after STARTTLS and EHLO\n\n'
-  printf '%-8s %-6s %7s %7s %9s %12s %12s %12s %12s %14s %14s\n' server cert asked held unserved "RSS before" "RSS after" \
-    "PSS before" "PSS after" "RSS/session" "PSS/session"
+  printf '%-8s %-6s %6s %6s %8s %11s %11s %11s %11s %12s %12s %13s\n' server cert asked held unserved "RSS before" "RSS after" \
+    "PSS before" "PSS after" "RSS/session" "PSS/session" "live heap/s."
   awk -F'\t' '
     $1 == "target" { next }
     {
       name = ($1 == "warden") ? "Warden" : "Postfix"
       per_r = ($4 > 0) ? ($8 - $6) / $4 : 0; per_p = ($4 > 0) ? ($9 - $7) / $4 : 0
-      printf "%-8s %-6s %7d %7d %9d %9.0f MiB %9.0f MiB %9.0f MiB %9.0f MiB %10.1f KiB %10.1f KiB\n", name, $2, $3, $4, $5,
-        $6 / 1024, $8 / 1024, $7 / 1024, $9 / 1024, per_r, per_p
+      live = ($10 != "-" && $11 != "-" && $4 > 0) ? sprintf("%.1f KiB", ($11 - $10) / $4 / 1024) : "-"
+      printf "%-8s %-6s %6d %6d %8d %7.0f MiB %7.0f MiB %7.0f MiB %7.0f MiB %8.1f KiB %8.1f KiB %13s\n", name, $2, $3, $4, $5,
+        $6 / 1024, $8 / 1024, $7 / 1024, $9 / 1024, per_r, per_p, live
     }' "$memory"
-  printf '\nWarden: the JVM (the launcher'"'"'s -Xmx1g -Xmn64m). Postfix: master and every process (RSS counts shared pages once per\n'
+  printf '\nlive heap/s.: the JVM'"'"'s live objects after a full GC (jcmd GC.class_histogram), per session; top classes in\n'
+  printf '%s. Warden: the JVM (the launcher'"'"'s -Xmx1g -Xmn64m). Postfix: master and every process (RSS counts shared pages once per\n' "$OUT/warden-histogram.txt"
   printf 'process, PSS shares them out: PSS is the fair figure); one smtpd per session, at most default_process_limit (100) at once.\n'
 }
 
@@ -462,8 +524,8 @@ resume_flag=()
 build_load_generator
 make_filesystem
 make_certificates
-printf 'run\ttarget\tcert\tcell\trate\te2e\tcpu\tp50_ms\tp99_ms\ttls\n' >"$results"
-printf 'target\tcert\tasked\theld\tunserved\trss_before\tpss_before\trss_after\tpss_after\n' >"$memory"
+printf 'run\ttarget\tcert\tcell\trate\te2e\tcpu\tp50_ms\tp99_ms\ttls\tserver_cpu_ms\n' >"$results"
+printf 'target\tcert\tasked\theld\tunserved\trss_before\tpss_before\trss_after\tpss_after\tlive_before\tlive_after\n' >"$memory"
 
 if [[ " $TARGETS " == *" postfix "* ]]; then
   say "starting a private postfix instance on 127.0.0.1:$POSTFIX_PORT with STARTTLS"
@@ -494,7 +556,7 @@ if ((HOLD > 0)); then
     if [ "$t" = warden ]; then
       say "memory: a fresh warden with the $cert certificate"
       start_warden "$cert" "limits: {max_connections: $((HOLD + 1000)), command_timeout: 10m}"
-      run_load warden --mode handshakes --count 200
+      run_load warden --mode handshakes --count "$HOLD_WARMUP"
       sleep 2
       hold_cell warden "$cert" "$HOLD"
       stop_warden

@@ -247,14 +247,21 @@ public final class Components implements AutoCloseable {
         config.auth().senderLogin().ifPresent(f -> problems.addAll(
                 new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
+        out.addAll(CertificateCheckup.problems(config, java.time.Instant.now()));
         return out;
     }
 
-    /** What {@code config check} warns about without refusing: a credentials file others may read. */
+    /**
+     * What {@code config check} warns about without refusing: a credentials file others may read,
+     * a certificate that expires within {@link CertificateCheckup#WARN_DAYS} days.
+     */
     public static List<String> warnings(WardenConfig config) {
-        return config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
+        List<String> out = new java.util.ArrayList<>();
+        config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
                 .flatMap(f -> new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).modeWarning())
-                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of());
+                .ifPresent(w -> out.add("smarthost_credentials: " + w));
+        out.addAll(CertificateCheckup.warnings(config, java.time.Instant.now()));
+        return out;
     }
 
     @Override

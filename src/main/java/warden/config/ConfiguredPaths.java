@@ -55,6 +55,14 @@ public final class ConfiguredPaths {
         return problems;
     }
 
+    /**
+     * A problem of {@code key} in a section (e.g. {@code tls.key} in {@code tls}), for the checks
+     * of other packages (the PEM files are read by {@code warden.tls}): file and line of the section.
+     */
+    public static ConfigProblem problem(WardenConfig c, String section, String key, Found found) {
+        return KeyLines.of(c.source()).problem(section, key, found);
+    }
+
     /** What is wrong and the fix. */
     public record Found(String message, String fix) {}
 

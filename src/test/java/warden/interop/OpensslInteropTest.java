@@ -65,7 +65,7 @@ class OpensslInteropTest {
             assertThat(s.verified()).as(s.stderr()).isTrue();
             assertThat(protocol).isEqualTo("TLSv1.3");
             String queued = send(s, "alice@example.org", "bob@example.test");
-            String arrival = warden.awaitLine(" <= alice@example.org ");
+            String arrival = warden.awaitLine(" <= <alice@example.org> ");
             assertThat(arrival).contains(" X=" + xField(protocol, cipher)).contains(" SNI=" + SNI).doesNotContain(" A=");
             String stored = Files.readString(warden.awaitDelivered("bob", 1).get(0), StandardCharsets.UTF_8);
             assertThat(stored).containsPattern("with ESMTPS");
@@ -119,7 +119,7 @@ class OpensslInteropTest {
             String queued = send(s, "alice@example.org", "carol@remote.test");
             List<ScriptedSmtpServer.Message> relayed = warden.remote().awaitMessages(1, Duration.ofSeconds(30));
             assertThat(relayed.get(0).recipients()).containsExactly("carol@remote.test");
-            String arrival = warden.awaitLine(" <= alice@example.org ");
+            String arrival = warden.awaitLine(" <= <alice@example.org> ");
             assertThat(arrival).contains(" A=plain:" + SubmissionWarden.USER).contains(" X=" + xField(protocol, cipher))
                     .contains(" SNI=" + SNI);
             assertThat(warden.log()).doesNotContain(SubmissionWarden.PASSWORD);
@@ -143,7 +143,7 @@ class OpensslInteropTest {
             assertThat(s.command(base64(SubmissionWarden.USER))).startsWith("334 ");
             assertThat(s.command(base64(SubmissionWarden.PASSWORD))).startsWith("235 2.7.0");
             String queued = send(s, "alice@example.org", "bob@example.test");
-            String arrival = warden.awaitLine(" <= alice@example.org ");
+            String arrival = warden.awaitLine(" <= <alice@example.org> ");
             assertThat(arrival).contains(" A=login:" + SubmissionWarden.USER).contains(" X=" + xField(protocol, cipher))
                     .contains(" SNI=" + SNI);
             String stored = Files.readString(warden.awaitDelivered("bob", 1).get(0), StandardCharsets.UTF_8);

@@ -68,10 +68,10 @@ class PostfixRelayhostTest {
             postfix.awaitLine("to=<bob@example.test>", "relay=127.0.0.1[127.0.0.1]:" + warden.port(Role.SUBMISSION), "status=sent");
             postfix.awaitLine("to=<carol@remote.test>", "status=sent");
 
-            String arrival = warden.awaitLine(" <= alice@postfix.test ", "bob@example.test");
+            String arrival = warden.awaitLine(" <= <alice@postfix.test> ", "bob@example.test");
             String x = "X=" + m.group(1).replace("TLSv", "TLS") + ":" + m.group(2) + ":";
             assertThat(arrival).contains(" A=plain:" + SubmissionWarden.USER).contains(" " + x);
-            assertThat(warden.awaitLine(" <= alice@postfix.test ", "carol@remote.test")).contains(" A=plain:" + SubmissionWarden.USER);
+            assertThat(warden.awaitLine(" <= <alice@postfix.test> ", "carol@remote.test")).contains(" A=plain:" + SubmissionWarden.USER);
             assertThat(warden.log()).doesNotContain(SubmissionWarden.PASSWORD);
             assertThat(postfix.log()).doesNotContain(SubmissionWarden.PASSWORD);
             row.passed(m.group(1) + " " + m.group(2) + " (Postfix: Trusted TLS connection); AUTH PLAIN accepted; "

@@ -59,7 +59,7 @@ class SubmissionClientsInteropTest {
         String out = swaks(warden.port(Role.SUBMISSION), "--tls", "--auth", "PLAIN", "--to", "bob@example.test");
         assertThat(out).containsPattern("<~  235 2\\.7\\.0").containsPattern("<~  250 2\\.0\\.0 .*queued").contains("exit=0");
         warden.awaitDelivered("bob", 1);
-        String arrival = warden.awaitLine(" <= alice@example.org ");
+        String arrival = warden.awaitLine(" <= <alice@example.org> ");
         assertThat(arrival).contains(" A=plain:alice").contains(" X=TLS1.");
         row.passed(tls(out) + "; 235 2.7.0; 250 queued; delivered to bob's Maildir; log A=plain:alice X=" + x(arrival));
     }
@@ -72,7 +72,7 @@ class SubmissionClientsInteropTest {
         assertThat(out).containsPattern("<~  235 2\\.7\\.0").containsPattern("<~  250 2\\.0\\.0 .*queued").contains("exit=0");
         assertThat(warden.remote().awaitMessages(1, Duration.ofSeconds(30)).get(0).recipients())
                 .containsExactly("carol@remote.test");
-        String arrival = warden.awaitLine(" <= alice@example.org ");
+        String arrival = warden.awaitLine(" <= <alice@example.org> ");
         assertThat(arrival).contains(" A=login:alice").contains(" X=TLS1.");
         row.passed(tls(out) + "; 334/334/235 2.7.0; 250 queued; relayed to remote.test; log A=login:alice");
     }
@@ -99,7 +99,7 @@ class SubmissionClientsInteropTest {
         assertThat(out).containsPattern("<~  220 ").containsPattern("<~  235 2\\.7\\.0")
                 .containsPattern("<~  250 2\\.0\\.0 .*queued").contains("exit=0").doesNotContain("STARTTLS");
         warden.awaitDelivered("bob", 1);
-        assertThat(warden.awaitLine(" <= alice@example.org ")).contains(" A=plain:alice").contains(" X=TLS1.");
+        assertThat(warden.awaitLine(" <= <alice@example.org> ")).contains(" A=plain:alice").contains(" X=TLS1.");
         row.passed(tls(out) + " from the first byte; no STARTTLS offered; 235 2.7.0; 250 queued; delivered");
     }
 
@@ -113,7 +113,7 @@ class SubmissionClientsInteropTest {
         assertThat(features(json, "plain_features")).contains("\"starttls\"").doesNotContain("\"auth\"");
         assertThat(features(json, "tls_features")).contains("\"auth\"").doesNotContain("\"starttls\"");
         warden.awaitDelivered("bob", 1);
-        assertThat(warden.awaitLine(" <= alice@example.org ")).contains(" A=").contains(":alice").contains(" X=TLS1.");
+        assertThat(warden.awaitLine(" <= <alice@example.org> ")).contains(" A=").contains(":alice").contains(" X=TLS1.");
         row.passed(field(json, "tls_version") + " " + field(json, "cipher")
                 + "; AUTH only after STARTTLS, STARTTLS not again; login 235; sendmail accepted; delivered");
     }
