@@ -91,6 +91,7 @@ public final class DoctorCommand implements Callable<Integer> {
             outbound = OutboundCheckup.examine(c, components.resolver, Optional.ofNullable(given));
             items.addAll(outbound.items());
         }
+        items.addAll(passwdFile(c));
         items.addAll(CertificateCheckup.examine(c, java.time.Instant.now()));
         var out = spec.commandLine().getOut();
         // a warning (a certificate that expires soon, a self-signed one) is told but fails nothing
@@ -114,6 +115,21 @@ public final class DoctorCommand implements Callable<Integer> {
         }
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /**
+     * {@code auth.passwd_file}: readable (fail), every line usable and hashed (warn: a user who
+     * cannot log in, or a {PLAIN} password anyone who reads the file could use).
+     */
+    static List<Item> passwdFile(WardenConfig c) {
+        if (c.auth().passwdFile().isEmpty()) return List.of();
+        var file = new warden.auth.PasswdFile(c.auth().passwdFile().get(), java.time.Clock.systemUTC(), java.time.Duration.ZERO);
+        List<Item> items = new ArrayList<>();
+        var problems = file.problems();
+        for (var p : problems) items.add(new Item("passwd-file", "fail", p.file() + (p.line() > 0 ? ":" + p.line() : "") + ": " + p.message(), p.fix()));
+        for (var p : file.warnings()) items.add(new Item("passwd-file", "warn", p.file() + ":" + p.line() + ": " + p.message(), p.fix()));
+        if (items.isEmpty()) items.add(new Item("passwd-file", "ok", file.file() + ": every user has a hashed password", ""));
+        return items;
     }
 
     /** Runs every check; {@code publicIp} null means the hostname's own addresses. */

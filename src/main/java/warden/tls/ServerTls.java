@@ -147,7 +147,11 @@ public final class ServerTls implements TlsServer {
         Loaded material = maybeReload();
         int before = plain.getSoTimeout();
         long millis = Math.max(1, timeout.toMillis());
-        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> closeQuietly(plain), millis, TimeUnit.MILLISECONDS);
+        java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> deadline = DEADLINES.schedule(() -> {
+            fired.set(true);
+            closeQuietly(plain);
+        }, millis, TimeUnit.MILLISECONDS);
         SSLSocket tls = null;
         try {
             plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, millis));
@@ -156,7 +160,8 @@ public final class ServerTls implements TlsServer {
             tls = (SSLSocket) material.factory.createSocket(plain, null, true);
             tls.setSSLParameters(material.parameters);
             tls.startHandshake();
-            if (!deadline.cancel(false)) throw new SocketTimeoutException("closed at the deadline");
+            deadline.cancel(false);
+            if (fired.get()) throw new SocketTimeoutException("closed at the deadline");
             tls.setSoTimeout(before);
             var session = tls.getSession();
             String cipher = session.getCipherSuite();
@@ -166,7 +171,7 @@ public final class ServerTls implements TlsServer {
             deadline.cancel(false);
             closeQuietly(tls != null ? tls : plain);
             closeQuietly(plain);
-            if (e instanceof SocketTimeoutException || (plain.isClosed() && !(e instanceof SSLException))) {
+            if (fired.get() || e instanceof SocketTimeoutException) {
                 throw new SocketTimeoutException("TLS handshake did not finish within "
                         + (millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms"));
             }
