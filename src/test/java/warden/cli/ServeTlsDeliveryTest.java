@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * end to end: STARTTLS and implicit TLS through the certificates {@code warden.tls} loads, and
  * what the Maildir copy and the main log file say of the TLS a message came over.
  */
-class ServeTlsTest {
+class ServeTlsDeliveryTest {
 
     @TempDir
     Path dir;
