@@ -43,6 +43,7 @@ public final class Warden implements Runnable {
         CommandLine cl = new CommandLine(new Warden());
         cl.addSubcommand("greylist", new CommandLine(new warden.cli.GreylistCommand(Warden::greylistAdmin)));
         cl.addSubcommand("queue", new CommandLine(new warden.cli.QueueCommand()));
+        cl.addSubcommand("passwd", new CommandLine(new warden.cli.PasswdCommand()));
         cl.addSubcommand("sendmail", warden.cli.SendmailCommand.commandLine(new warden.cli.SendmailCommand()));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (System.getenv("WARDEN_DEBUG") != null) e.printStackTrace();

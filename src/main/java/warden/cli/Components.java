@@ -186,8 +186,23 @@ public final class Components implements AutoCloseable {
 
     public SessionServices services(warden.delivery.MessageStore store, SessionServices.Pause pause,
                                     SessionObserver observer) {
-        return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer);
+        return new SessionServices(policy, recipients, store, Optional.of(resolver), log, clock, pause, observer)
+                .withAuth(auth());
     }
+
+    /**
+     * AUTH and the submission duties: the credential backend ({@link warden.auth.Authenticators}),
+     * one failure throttle for every session, {@code auth.sender_login}. Made at the first call;
+     * the backend is closed by {@link #close()}.
+     */
+    public synchronized warden.smtp.auth.AuthServices auth() {
+        if (auth == null) {
+            auth = warden.smtp.auth.AuthServices.from(config.auth(), warden.auth.Authenticators.from(config.auth(), clock), clock);
+        }
+        return auth;
+    }
+
+    private warden.smtp.auth.AuthServices auth;
 
     /**
      * The server side of TLS (STARTTLS, port 465) from {@code tls.*}, when a certificate is
@@ -196,8 +211,18 @@ public final class Components implements AutoCloseable {
      */
     public synchronized Optional<warden.tls.TlsServer> tlsServer() {
         if (tlsServer == null) {
-            // warden.tls.ServerTls is wired here once it exists; until then no certificate is loaded.
-            tlsServer = Optional.empty();
+            if (!config.tls().configured()) {
+                tlsServer = Optional.empty();
+            } else {
+                try {
+                    // the certificates are re-read when their files change; log::log tells of each reload or refusal
+                    tlsServer = Optional.of(warden.tls.ServerTls.load(config.tls(), log::log));
+                } catch (warden.tls.CertificateFileException e) {
+                    // validateFiles found nothing wrong a moment ago: the files changed in between
+                    throw new warden.config.ConfigException(List.of(warden.config.ConfiguredPaths.problem(config, "tls", "tls",
+                            new warden.config.ConfiguredPaths.Found(e.file() + ": " + e.problem(), e.fix()))));
+                }
+            }
         }
         return tlsServer;
     }
@@ -234,7 +259,7 @@ public final class Components implements AutoCloseable {
 
     /**
      * Problems in the files and directories the configuration names ({@code data_dir}, the
-     * whitelist, the virtual-domain, local_users and bounce-recipient files), for {@code config
+     * whitelist, the virtual-domain, local_users and bounce-recipient files, {@code auth.passwd_file}), for {@code config
      * check} and for {@code serve}, which refuses to start on any of them.
      */
     public static List<ConfigProblem> validateFiles(WardenConfig config) {
@@ -244,23 +269,38 @@ public final class Components implements AutoCloseable {
         config.bounceRecipients().ifPresent(dir -> problems.addAll(new BounceRecipients(dir, line -> { }).validate()));
         config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
                 new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f -> problems.addAll(
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         config.auth().senderLogin().ifPresent(f -> problems.addAll(
                 new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
+        out.addAll(CertificateCheckup.problems(config, java.time.Instant.now()));
         return out;
     }
 
-    /** What {@code config check} warns about without refusing: a credentials file others may read. */
+    /**
+     * What {@code config check} warns about without refusing: a credentials file others may read,
+     * a certificate that expires within {@link CertificateCheckup#WARN_DAYS} days, lines of
+     * {@code auth.passwd_file} whose users cannot log in or whose passwords are stored as {PLAIN}.
+     */
     public static List<String> warnings(WardenConfig config) {
-        return config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
+        List<String> out = new java.util.ArrayList<>(config.smarthostCredentials().filter(java.nio.file.Files::isRegularFile)
                 .flatMap(f -> new warden.outbound.PasswdClient(f, Clock.systemUTC(), java.time.Duration.ZERO).modeWarning())
-                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of());
+                .map(w -> List.of("smarthost_credentials: " + w)).orElse(List.of()));
+        config.auth().passwdFile().filter(java.nio.file.Files::isRegularFile).ifPresent(f ->
+                new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).warnings()
+                        .forEach(p -> out.add("auth.passwd_file: " + p)));
+        out.addAll(CertificateCheckup.warnings(config, java.time.Instant.now()));
+        return out;
     }
 
     @Override
     public void close() {
         synchronized (this) {
             if (transport != null) transport.close();
+        }
+        synchronized (this) {
+            if (auth != null) auth.authenticator().ifPresent(warden.auth.Authenticator::close);
         }
         greylistStore.ifPresent(store -> {
             try {

@@ -41,11 +41,15 @@ import java.util.concurrent.Callable;
  * would connect from, that address's forward and reverse DNS, and whether Warden's own checks
  * would accept our greeting from it.
  *
- * <p>Exit status 0 when everything passes, 1 when something fails, 2 for a usage error. A DNS
+ * Then the certificates of {@code tls.*} ({@link CertificateCheckup}): days left, the name, the
+ * chain, the key.
+ *
+ * <p>Exit status 0 when everything passes (warnings such as a certificate with fewer than 14 days
+ * left are told but fail nothing), 1 when something fails, 2 for a usage error. A DNS
  * temporary failure is reported as "could not tell", never as a pass.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Check our own identity (hostname, A/AAAA, PTR, HELO, blacklists) as receivers and the CBL do.")
+        description = "Check our own identity (hostname, A/AAAA, PTR, HELO, blacklists) as receivers and the CBL do, and the TLS certificate (expiry, name, chain, key).")
 public final class DoctorCommand implements Callable<Integer> {
 
     /** Blacklists receivers commonly consult, asked besides the configured {@code dnsbl.lists}. */
@@ -87,8 +91,12 @@ public final class DoctorCommand implements Callable<Integer> {
             outbound = OutboundCheckup.examine(c, components.resolver, Optional.ofNullable(given));
             items.addAll(outbound.items());
         }
+        items.addAll(passwdFile(c));
+        items.addAll(CertificateCheckup.examine(c, java.time.Instant.now()));
         var out = spec.commandLine().getOut();
-        boolean ok = items.stream().allMatch(i -> i.status().equals("ok"));
+        // a warning (a certificate that expires soon, a self-signed one) is told but fails nothing
+        boolean ok = items.stream().allMatch(i -> i.status().equals("ok") || i.status().equals("warn"));
+        long warnings = items.stream().filter(i -> i.status().equals("warn")).count();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("hostname", c.hostname());
@@ -102,10 +110,26 @@ public final class DoctorCommand implements Callable<Integer> {
                 out.println(String.format("  %-6s %-18s %s", i.status().toUpperCase(Locale.ROOT), i.check(), i.detail()));
                 if (!i.fix().isEmpty()) out.println("         fix: " + i.fix());
             }
-            out.println(ok ? "All checks pass." : "Some checks fail: fix them before this host sends mail.");
+            out.println(!ok ? "Some checks fail: fix them before this host sends mail."
+                    : warnings == 0 ? "All checks pass." : "All checks pass, with " + warnings + (warnings == 1 ? " warning." : " warnings."));
         }
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /**
+     * {@code auth.passwd_file}: readable (fail), every line usable and hashed (warn: a user who
+     * cannot log in, or a {PLAIN} password anyone who reads the file could use).
+     */
+    static List<Item> passwdFile(WardenConfig c) {
+        if (c.auth().passwdFile().isEmpty()) return List.of();
+        var file = new warden.auth.PasswdFile(c.auth().passwdFile().get(), java.time.Clock.systemUTC(), java.time.Duration.ZERO);
+        List<Item> items = new ArrayList<>();
+        var problems = file.problems();
+        for (var p : problems) items.add(new Item("passwd-file", "fail", p.file() + (p.line() > 0 ? ":" + p.line() : "") + ": " + p.message(), p.fix()));
+        for (var p : file.warnings()) items.add(new Item("passwd-file", "warn", p.file() + ":" + p.line() + ": " + p.message(), p.fix()));
+        if (items.isEmpty()) items.add(new Item("passwd-file", "ok", file.file() + ": every user has a hashed password", ""));
+        return items;
     }
 
     /** Runs every check; {@code publicIp} null means the hostname's own addresses. */

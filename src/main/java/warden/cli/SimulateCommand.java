@@ -34,6 +34,11 @@ import java.util.concurrent.Callable;
  * configured, STARTTLS is offered and its "handshake" succeeds at once. Either way the session
  * then behaves as it would under real TLS (no STARTTLS offered, {@code with ESMTPS},
  * {@code X=TLS1.3:simulated}), which Exim's {@code -bh} cannot show.
+ *
+ * <p>{@code --auth USER} starts the session as if AUTH had succeeded for USER (no password is
+ * asked or checked): relaying, the exemption from the HELO, DNS-list and greylist checks,
+ * {@code auth.sender_login} and {@code with ESMTPSA} can be tried from a shell. An AUTH command
+ * in the script is then refused as a second AUTH (503).
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = "Run an SMTP dialogue on stdin/stdout as if from IP (like exim -bh); decisions on '>>> ' lines.")
@@ -48,13 +53,22 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--tls", description = "simulate a session under TLS from the start (no handshake; X=TLS1.3:simulated)")
     boolean tls;
 
+    @Option(names = "--auth", paramLabel = "USER",
+            description = "simulate a session authenticated as USER from the start, as if AUTH had succeeded (no password asked)")
+    String auth;
+
     /**
-     * How the simulated client connects. More switches (AUTH) go here, beside {@code tls}.
+     * How the simulated client connects.
      *
      * @param tls under TLS from the first command, as {@code --tls} says
+     * @param auth authenticated as this login from the first command, as {@code --auth USER} says
      */
-    public record Options(boolean tls) {
+    public record Options(boolean tls, java.util.Optional<String> auth) {
         public static final Options PLAIN = new Options(false);
+
+        public Options(boolean tls) {
+            this(tls, java.util.Optional.empty());
+        }
     }
 
     /** The TLS a simulated session pretends: TLS 1.3, a cipher named {@code simulated}, no SNI. */
@@ -71,7 +85,10 @@ public final class SimulateCommand implements Callable<Integer> {
         if (client == null) throw new IllegalArgumentException("'" + ip + "' is not an IP address");
         WardenConfig c = config.load();
         PrintStream out = System.out;
-        return run(c, client, new Options(tls), System.in, out);
+        if (auth != null && (auth.isBlank() || auth.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f))) {
+            throw new IllegalArgumentException("--auth needs a login name (no spaces only, no control characters)");
+        }
+        return run(c, client, new Options(tls, java.util.Optional.ofNullable(auth)), System.in, out);
     }
 
     /** Runs one simulated plaintext session; the dialogue and the {@code >>>} lines go to {@code out}. */
@@ -136,6 +153,7 @@ public final class SimulateCommand implements Callable<Integer> {
                     out.println(">>> STARTTLS: handshake simulated: " + SIMULATED_TLS.protocol() + " (no handshake)");
                     return SIMULATED_TLS;
                 }
+                @Override public java.util.Optional<String> simulatedLogin() { return options.auth(); }
                 @Override public void close() { out.flush(); }
             });
             session.run();

@@ -166,9 +166,17 @@ public final class ConfigLoader {
             });
             java.util.Optional<String> bindDn = l.optionalString("bind_dn");
             java.util.Optional<Path> bindPassword = java.util.Optional.ofNullable(l.path("bind_password_file", null));
-            String base = l.string("base", null);
+            String base = l.scalar("base", null, "a DN such as ou=people,dc=example,dc=org", t -> {
+                if (!com.unboundid.ldap.sdk.DN.isValidDN(t.strip())) throw new IllegalArgumentException("'" + t + "' is not a DN (RFC 4514)");
+                return t.strip();
+            });
             String filter = l.scalar("filter", "(uid={user})", "an LDAP filter with {user}, e.g. (&(objectClass=inetOrgPerson)(uid={user}))", t -> {
                 if (!t.contains("{user}")) throw new IllegalArgumentException("'" + t + "' has no {user} placeholder");
+                try {
+                    com.unboundid.ldap.sdk.Filter.create(t.strip().replace("{user}", "x"));
+                } catch (com.unboundid.ldap.sdk.LDAPException e) {
+                    throw new IllegalArgumentException("'" + t + "' is not an LDAP filter (RFC 4515): " + e.getMessage());
+                }
                 return t.strip();
             });
             java.time.Duration timeout = l.duration("timeout", java.time.Duration.ofSeconds(5));
@@ -176,6 +184,10 @@ public final class ConfigLoader {
                 l.problem("bind_dn", l.lineOf(bindDn.isPresent() ? "bind_dn" : "bind_password_file"),
                         "auth.ldap.bind_dn and auth.ldap.bind_password_file go together",
                         "set both (the password file holds the service account's password on its first line), or neither for an anonymous search");
+            }
+            if (bindDn.isPresent() && !com.unboundid.ldap.sdk.DN.isValidDN(bindDn.get())) {
+                l.problem("bind_dn", l.lineOf("bind_dn"), "'" + bindDn.get() + "' is not a DN (RFC 4514)",
+                        "write the service account's DN, e.g. cn=warden,ou=services,dc=example,dc=org");
             }
             if (url == null) l.problem("url", l.lineOf("url"), "auth.ldap needs url", "add url: ldap://HOST:389");
             if (base == null) l.problem("base", l.lineOf("base"), "auth.ldap needs base", "add base: ou=people,dc=example,dc=org");

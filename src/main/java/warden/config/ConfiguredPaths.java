@@ -47,12 +47,25 @@ public final class ConfiguredPaths {
         c.smarthostCredentials().flatMap(f -> listFile(f, "the smarthost would get no credentials and mail to it would wait",
                         "target.mail.server.example:login:password lines, as Debian's exim4 passwd.client"))
                 .ifPresent(p -> problems.add(lines.problem("smarthost_credentials", p)));
+        c.auth().passwdFile().flatMap(f -> listFile(f, "auth.passwd_file names no one, so no client could log in with AUTH",
+                        warden.auth.PasswdFile.FORMAT))
+                .ifPresent(p -> problems.add(lines.problem("auth", p)));
+        c.auth().ldap().flatMap(WardenConfig.Ldap::bindPasswordFile).flatMap(ConfiguredPaths::bindPasswordFile)
+                .ifPresent(p -> problems.add(lines.problem("auth", p)));
         if (c.fromFile() && c.outbound()) {
             warden.outbound.OutboundIdentity.problem(c.hostname()).ifPresent(why -> problems.add(lines.problem("hostname",
                     new Found(why + "; every outbound HELO, bounces included, uses it (when hostname is not set, it is the"
                             + " system's name)", warden.outbound.OutboundIdentity.FIX))));
         }
         return problems;
+    }
+
+    /**
+     * A problem of {@code key} in a section (e.g. {@code tls.key} in {@code tls}), for the checks
+     * of other packages (the PEM files are read by {@code warden.tls}): file and line of the section.
+     */
+    public static ConfigProblem problem(WardenConfig c, String section, String key, Found found) {
+        return KeyLines.of(c.source()).problem(section, key, found);
     }
 
     /** What is wrong and the fix. */
@@ -85,6 +98,27 @@ public final class ConfiguredPaths {
             String why = Cause.of(e);
             int colon = why.lastIndexOf(": ");
             return Optional.of(colon >= 0 ? why.substring(colon + 2) : why); // the reason, not the probe's name
+        }
+    }
+
+    /**
+     * {@code auth.ldap.bind_password_file}: readable, and its first line (the service account's
+     * password) not empty: an LDAP bind with a DN and no password is an unauthenticated bind.
+     */
+    static Optional<Found> bindPasswordFile(Path file) {
+        String what = "auth.ldap.bind_password_file ";
+        String format = "the LDAP service account's password on the first line; chmod 600, owned by the user Warden runs as";
+        Optional<Found> missing = listFile(file, "the service account cannot bind, so every AUTH would get 454", format);
+        if (missing.isPresent()) return missing.map(f -> new Found(what + f.message(), f.fix()));
+        try (var in = Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+            String first = in.readLine();
+            if (first == null || first.isEmpty()) {
+                return Optional.of(new Found(what + file + " has an empty first line: the service account would bind"
+                        + " with no password (an unauthenticated bind)", "write the password on the first line"));
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(new Found(what + file + " cannot be read: " + Cause.of(e), "make it a UTF-8 file: " + format));
         }
     }
 

@@ -24,4 +24,9 @@ record KeyLines(String file, Map<String, Integer> keys) {
     ConfigProblem problem(String key, ConfiguredPaths.Found f) {
         return new ConfigProblem(file, keys.getOrDefault(key, 0), key, f.message(), f.fix());
     }
+
+    /** A problem of {@code key} (e.g. {@code tls.key}) at the line of its top-level {@code section}. */
+    ConfigProblem problem(String section, String key, ConfiguredPaths.Found f) {
+        return new ConfigProblem(file, keys.getOrDefault(section, 0), key, f.message(), f.fix());
+    }
 }

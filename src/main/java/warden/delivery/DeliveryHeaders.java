@@ -92,6 +92,9 @@ public final class DeliveryHeaders {
                 .append(" (").append(token(trace.reverseName().orElse("unknown")))
                 .append(' ').append(literal(trace.clientAddress())).append(')').append(CRLF);
         trace.encryption().ifPresent(tls -> b.append("\t(using ").append(clean(tls)).append(')').append(CRLF));
+        // Postfix's form; the login is one word of printable ASCII with no parenthesis to end the comment early
+        trace.authenticatedSender().ifPresent(user -> b.append("\t(Authenticated sender: ")
+                .append(token(warden.mail.ClientText.ascii(user, 64)).replace('\\', '_')).append(')').append(CRLF));
         b.append("\tby ").append(token(trace.receivedBy())).append(" with ").append(token(trace.protocol()))
                 .append(" id ").append(token(trace.queueId()));
         if (recipients.size() == 1) b.append(CRLF).append("\tfor <").append(clean(recipients.getFirst())).append('>');

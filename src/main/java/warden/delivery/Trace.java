@@ -17,9 +17,18 @@ import java.util.Optional;
  * @param receivedAt when the DATA ended
  * @param encryption the TLS the message came over, as Postfix's Received comment says it:
  *        {@code TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)}; empty without TLS
+ * @param authenticatedSender the login, shown as Postfix shows it ({@code (Authenticated sender: alice)}),
+ *        only where {@code auth.show_in_received} says so; empty otherwise
  */
 public record Trace(String heloName, InetAddress clientAddress, Optional<String> reverseName, String protocol,
-                    String receivedBy, String queueId, ZonedDateTime receivedAt, Optional<String> encryption) {
+                    String receivedBy, String queueId, ZonedDateTime receivedAt, Optional<String> encryption,
+                    Optional<String> authenticatedSender) {
+
+    /** A trace that names no login. */
+    public Trace(String heloName, InetAddress clientAddress, Optional<String> reverseName, String protocol,
+                 String receivedBy, String queueId, ZonedDateTime receivedAt, Optional<String> encryption) {
+        this(heloName, clientAddress, reverseName, protocol, receivedBy, queueId, receivedAt, encryption, Optional.empty());
+    }
 
     /** A trace of a message that came without TLS. */
     public Trace(String heloName, InetAddress clientAddress, Optional<String> reverseName, String protocol,

@@ -24,20 +24,26 @@ import java.util.Optional;
  * @param pause how delays are served: the server sleeps, {@code simulate} only reports
  * @param observer sees every policy decision ({@code simulate} prints them)
  * @param tls the TLS server side (certificates from {@code tls.*}); empty: no STARTTLS, no implicit TLS
+ * @param auth AUTH and the submission duties: the backend, the throttle, {@code auth.sender_login}
  */
 public record SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                               Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause,
-                              SessionObserver observer, Optional<TlsServer> tls) {
+                              SessionObserver observer, Optional<TlsServer> tls, warden.smtp.auth.AuthServices auth) {
 
-    /** Services without TLS. */
+    /** Services without TLS and without AUTH. */
     public SessionServices(PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                            Optional<Resolver> resolver, MainLog log, Clock clock, Pause pause, SessionObserver observer) {
-        this(policy, recipients, store, resolver, log, clock, pause, observer, Optional.empty());
+        this(policy, recipients, store, resolver, log, clock, pause, observer, Optional.empty(), warden.smtp.auth.AuthServices.none());
     }
 
     /** These services with {@code tls} as the TLS server side (empty: none). */
     public SessionServices withTls(Optional<TlsServer> tls) {
-        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls);
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls, auth);
+    }
+
+    /** These services with {@code auth} for AUTH and the submission duties. */
+    public SessionServices withAuth(warden.smtp.auth.AuthServices auth) {
+        return new SessionServices(policy, recipients, store, resolver, log, clock, pause, observer, tls, auth);
     }
 
     /** How a policy delay is served. */

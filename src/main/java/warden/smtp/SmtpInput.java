@@ -119,11 +119,12 @@ public final class SmtpInput {
      * {@link #TOO_LONG} when it exceeded {@code max} octets including CRLF.
      */
     public String readLine(int max) throws IOException {
+        tooLongStart = "";
         byte[] line = new byte[128];
         int len = 0;
         boolean tooLong = false;
         while (true) {
-            if (!fill()) return len == 0 && !tooLong ? null : decode(line, len, tooLong);
+            if (!fill()) return len == 0 && !tooLong ? null : decode(line, len, noteStart(line, len, tooLong));
             // scan the buffer for LF in one pass
             int start = pos;
             int lf = -1;
@@ -135,6 +136,11 @@ public final class SmtpInput {
             if (!tooLong) {
                 if (len + chunk > max) {
                     tooLong = true;
+                    // its start is kept, so the caller can tell which command it was (tooLongStart)
+                    int fit = Math.max(0, Math.min(chunk, 16 - len));
+                    if (len + fit > line.length) line = Arrays.copyOf(line, len + fit);
+                    System.arraycopy(buf, start, line, len, fit);
+                    len += fit;
                 } else {
                     if (len + chunk > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, len + chunk));
                     System.arraycopy(buf, start, line, len, chunk);
@@ -145,9 +151,28 @@ public final class SmtpInput {
             if (lf >= 0) {
                 if (!tooLong && len > 0 && line[len - 1] == '\r') len--;
                 if (!tooLong && len + 2 > max) tooLong = true;
-                return decode(line, len, tooLong);
+                return decode(line, len, noteStart(line, len, tooLong));
             }
         }
+    }
+
+    /**
+     * The first octets (at most 16, printable ASCII, others as {@code ?}) of the last line
+     * {@link #readLine} found {@link #TOO_LONG}, so the session can tell which command it was
+     * (RFC 4954 answers an AUTH line over its limit with 500 5.5.6); empty after any other line.
+     */
+    public String tooLongStart() {
+        return tooLongStart;
+    }
+
+    private String tooLongStart = "";
+
+    private boolean noteStart(byte[] line, int len, boolean tooLong) {
+        if (!tooLong) return false;
+        StringBuilder b = new StringBuilder(16);
+        for (int i = 0; i < Math.min(len, 16); i++) b.append(line[i] >= 0x20 && line[i] < 0x7f ? (char) line[i] : '?');
+        tooLongStart = b.toString();
+        return true;
     }
 
     private static String decode(byte[] line, int len, boolean tooLong) {

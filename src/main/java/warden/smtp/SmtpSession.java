@@ -26,6 +26,13 @@ import warden.smtp.SessionState.Greeted;
 import warden.smtp.SessionState.Helo;
 import warden.smtp.SessionState.InTransaction;
 import warden.smtp.SessionState.Transaction;
+import warden.smtp.auth.AuthDialogue;
+import warden.smtp.auth.AuthLogLine;
+import warden.smtp.auth.AuthReplies;
+import warden.smtp.auth.AuthServices;
+import warden.smtp.auth.SaslExchange;
+import warden.smtp.auth.SenderLogins;
+import warden.submission.SubmissionFields;
 import warden.tls.TlsConnection;
 import warden.tls.TlsServer;
 
@@ -102,6 +109,8 @@ public final class SmtpSession {
     /** The client of a proxied connection whose PROXY header names none (never a relay client). */
     static final InetAddress UNKNOWN_CLIENT = warden.mail.Cidr.literal("0.0.0.0");
     private PolicySession policy;
+    /** The mechanism of the successful AUTH, for the arrival line's {@code A=} (empty for {@code simulate --auth}). */
+    private Optional<SaslExchange.Mechanism> authMechanism = Optional.empty();
     private SessionState state = new SessionState.Fresh();
     /** Header lines the connect stage earned (the client's address: they outlive STARTTLS). */
     private final Set<String> connectHeaders = new LinkedHashSet<>();
@@ -148,6 +157,9 @@ public final class SmtpSession {
         default TlsConnection startTls(TlsServer server, java.time.Duration timeout) throws IOException {
             throw new IOException("this connection cannot start TLS");
         }
+
+        /** A login the session starts with, as if AUTH had succeeded ({@code simulate --auth USER}). */
+        default Optional<String> simulatedLogin() { return Optional.empty(); }
 
         /** TLS in force from the start without a handshake of ours ({@code simulate --tls}). */
         default Optional<TlsConnection> encryptedFromStart() { return Optional.empty(); }
@@ -248,6 +260,8 @@ public final class SmtpSession {
                         + i.confirmedName().map(n -> ", forward-confirmed " + n).orElse(", not forward-confirmed")
                         + (i.tempFail() ? " (DNS temporary failure)" : "")).orElse(""));
         policy = services.policy().open(clientAddress);
+        authenticatedUser = connection.simulatedLogin();
+        authenticatedUser.ifPresent(u -> services.observer().note("authenticated as " + AuthLogLine.user(u) + " (simulated)"));
         if (!decide(Stage.CONNECT, Optional.empty(), Optional.empty(), "connect")) return;
         // Anything the client sent during a connect delay is still buffered, so it counts too.
         if (!settings.bannerDelay().isZero() && talksBeforeBanner()) {
@@ -350,7 +364,8 @@ public final class SmtpSession {
             out.lock().unlock();
         }
         connection.readTimeout(settings.limits().commandTimeout());
-        String line = in.readLine(DSN_COMMAND_LINE_MAX);
+        // RFC 4954 4: AUTH lines may be 12 288 octets; each command's own limit is checked in dispatch
+        String line = in.readLine(SaslExchange.LINE_MAX);
         phase = Phase.BUSY;
         if (Thread.interrupted()) throw new InterruptedException();
         return line;
@@ -358,12 +373,15 @@ public final class SmtpSession {
 
     /** Handles one command line; false when the connection is to be closed. */
     private boolean dispatch(String line) throws IOException, InterruptedException {
-        if (line == SmtpInput.TOO_LONG) return error(Replies.LINE_TOO_LONG);
+        if (line == SmtpInput.TOO_LONG) {
+            boolean auth = in.tooLongStart().regionMatches(true, 0, "AUTH ", 0, 5);
+            return error(auth ? AuthReplies.LINE_TOO_LONG : Replies.LINE_TOO_LONG);
+        }
         if (line == SmtpInput.NOT_UTF8) return error(Replies.NOT_UTF8);
         Command c = Command.parse(line);
-        if (c.verb() != Verb.MAIL && c.verb() != Verb.RCPT && octets(line) > COMMAND_LINE_MAX) {
-            return error(Replies.LINE_TOO_LONG);
-        }
+        int max = c.verb() == Verb.AUTH ? SaslExchange.LINE_MAX
+                : c.verb() == Verb.MAIL || c.verb() == Verb.RCPT ? DSN_COMMAND_LINE_MAX : COMMAND_LINE_MAX;
+        if (octets(line, max) > max) return error(Replies.LINE_TOO_LONG);
         if (c.verb() == null) return error(Replies.UNKNOWN_COMMAND);
         return switch (c.verb()) {
             case HELO, EHLO -> helo(c);
@@ -494,15 +512,64 @@ public final class SmtpSession {
 
     /**
      * The keyword line EHLO advertises for AUTH ({@code AUTH PLAIN LOGIN}, RFC 4954 section 3),
-     * when it is offered here: see {@link ListenerSettings#authAllowed}. None yet.
+     * when it is offered here: a credential backend is configured and {@link ListenerSettings#authAllowed}.
      */
     private Optional<String> authAdvertisement() {
-        return Optional.empty();
+        return services.auth().offered() && listener.authAllowed(tls.isPresent())
+                ? Optional.of(SaslExchange.ADVERTISED) : Optional.empty();
     }
 
-    /** AUTH (RFC 4954): not offered yet. On success it sets {@link #authenticatedUser}. */
-    private boolean auth(String argument) {
-        return error(Replies.NOT_IMPLEMENTED);
+    /**
+     * AUTH (RFC 4954 4): the sequencing here, the exchange in {@link AuthDialogue}. A failed
+     * attempt's delay is a sleep on this virtual thread, with the replies before it sent first.
+     */
+    private boolean auth(String argument) throws IOException, InterruptedException {
+        AuthServices auth = services.auth();
+        if (!auth.offered()) return error(AuthReplies.NOT_OFFERED);
+        if (state instanceof SessionState.Fresh) return error(AuthReplies.NEED_EHLO);
+        if (authenticatedUser.isPresent()) return error(AuthReplies.ALREADY_AUTHENTICATED);
+        if (state instanceof InTransaction) return error(AuthReplies.IN_TRANSACTION);
+        if (!listener.authAllowed(tls.isPresent())) return error(AuthReplies.ENCRYPTION_REQUIRED);
+        AuthDialogue dialogue = new AuthDialogue(auth.authenticator().orElseThrow(), auth.throttle(), this::authPause,
+                settings.hostname(), this::log, services.observer()::note);
+        AuthDialogue.Outcome outcome = dialogue.run(argument, clientAddress, new AuthDialogue.Lines() {
+            @Override
+            public String read() throws IOException {
+                connection.readTimeout(settings.limits().commandTimeout());
+                return in.readLine(SaslExchange.LINE_MAX);
+            }
+
+            @Override
+            public void challenge(Reply reply) throws IOException {
+                out.reply(reply);
+                out.flush(); // the client waits for it
+            }
+        });
+        return switch (outcome) {
+            case AuthDialogue.Authenticated a -> {
+                authenticatedUser = Optional.of(a.user());
+                authMechanism = Optional.of(a.mechanism());
+                yield reply(a.reply());
+            }
+            case AuthDialogue.Answered a -> a.protocolError() ? error(a.reply()) : reply(a.reply());
+            case AuthDialogue.Close c -> {
+                out.send(c.reply());
+                yield false;
+            }
+            case AuthDialogue.Gone g -> false;
+        };
+    }
+
+    /** A failed AUTH's penalty: what was answered before goes out, then the session sleeps (a shutdown may end it). */
+    private void authPause(java.time.Duration delay) throws InterruptedException {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            return; // the client is gone: the next write ends the session
+        }
+        phase = Phase.IDLE;
+        services.pause().pause(delay);
+        phase = Phase.BUSY;
     }
 
     /**
@@ -524,6 +591,8 @@ public final class SmtpSession {
             return error(Replies.NEED_HELO);
         }
         if (state instanceof InTransaction) return error(Replies.NESTED_MAIL);
+        // RFC 6409 4.3 and RFC 4954 6: a submission port takes mail from authenticated users only
+        if (listener.submission() && authenticatedUser.isEmpty()) return refuse(AuthReplies.AUTHENTICATION_REQUIRED, "MAIL " + argument);
         Helo helo = ((Greeted) state).helo();
         Optional<PathAndParams> parsed = pathAndParams(argument, "FROM:");
         if (parsed.isEmpty()) return error(Replies.MAIL_SYNTAX);
@@ -577,6 +646,11 @@ public final class SmtpSession {
         }
         // RFC 5321 4.1.1.3: the bare <postmaster> is a forward-path only (4.5.1), never a reverse-path.
         if (!from.isNull() && from.domain().isEmpty()) return error(Replies.BAD_SENDER);
+        // auth.sender_login (Postfix reject_sender_login_mismatch); relay_networks clients are not asked
+        Optional<SenderLogins> owners = services.auth().senderLogins();
+        if (owners.isPresent() && (authenticatedUser.isPresent() || !relayClient) && !owners.get().mayUse(authenticatedUser, from.address())) {
+            return refuse(AuthReplies.senderNotOwned(from.address(), authenticatedUser), "MAIL " + from);
+        }
         if (size > settings.limits().messageSize()) {
             return refuse(Replies.MESSAGE_TOO_BIG, "MAIL " + from + " SIZE=" + sizeParam);
         }
@@ -714,11 +788,14 @@ public final class SmtpSession {
         Helo helo = t.helo();
         String protocol = Trace.protocol(helo.esmtp(), t.tx().smtputf8(), tls.isPresent(), authenticatedUser.isPresent());
         Trace trace = new Trace(helo.name(), clientAddress, identity.flatMap(ClientIdentity::displayName), protocol,
-                settings.hostname(), id, ZonedDateTime.now(services.clock()), tls.map(SmtpSession::receivedComment));
+                settings.hostname(), id, ZonedDateTime.now(services.clock()), tls.map(SmtpSession::receivedComment),
+                authenticatedUser.filter(u -> services.auth().showInReceived()));
         Set<String> earned = new LinkedHashSet<>(connectHeaders);
         earned.addAll(heloHeaders);
         List<String> headers = new ArrayList<>(earned);
         headers.addAll(transactionHeaders);
+        // RFC 6409 8.2, 8.3: a submission port completes what a mail program left out; port 25 changes nothing
+        if (listener.submission()) headers.addAll(SubmissionFields.missing(content.header(), trace.receivedAt(), settings.hostname()));
         InboundMessage message = new InboundMessage(t.tx().envelope(),
                 t.tx().recipients(), trace, headers, content);
         DeliveryReport report;
@@ -875,9 +952,13 @@ public final class SmtpSession {
                 + t.sni().map(n -> " SNI=" + ClientText.ascii(n, 255).replace(" ", "\\x20")).orElse("");
     }
 
-    /** The arrival line's authentication field ({@code A=plain:alice}); empty until AUTH exists. */
+    /**
+     * The arrival line's authentication field, as Exim's {@code A=}: {@code A=plain:alice} (the
+     * mechanism in lower case, the login escaped to one word); empty without AUTH.
+     */
     private String authField() {
-        return "";
+        return authenticatedUser.map(u -> " A=" + authMechanism.map(SaslExchange.Mechanism::logName).orElse("simulated")
+                + ":" + AuthLogLine.user(u)).orElse("");
     }
 
     /** The TLS comment of {@code Received:}, as Postfix writes it: {@code TLSv1.3 with cipher X (256/256 bits)}. */
@@ -991,8 +1072,8 @@ public final class SmtpSession {
     }
 
     /** The length of {@code line} in UTF-8 octets with its CR, as {@link SmtpInput#readLine} counts against its limit. */
-    private static int octets(String line) {
-        if (line.length() * 3 + 1 <= COMMAND_LINE_MAX) return line.length() + 1;
+    private static int octets(String line, int max) {
+        if (line.length() * 3 + 1 <= max) return line.length() + 1;
         return line.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
     }
 

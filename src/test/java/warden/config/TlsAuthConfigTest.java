@@ -94,6 +94,9 @@ class TlsAuthConfigTest {
             "auth:\\n  ldap: {url: ldap://h, base: dc=x, filter: (uid=x)}|2|has no {user} placeholder",
             "auth:\\n  ldap: {url: 'http://h', base: dc=x}|2|is not ldap://host[:port]",
             "auth:\\n  ldap: {url: ldap://h, base: dc=x, bind_dn: cn=a}|2|go together",
+            "auth:\\n  ldap: {url: ldap://h, base: dc=x, filter: '(&(uid={user})'}|2|is not an LDAP filter",
+            "auth:\\n  ldap: {url: ldap://h, base: 'people'}|2|is not a DN",
+            "auth:\\n  ldap: {url: ldap://h, base: dc=x, bind_dn: warden, bind_password_file: /s}|2|is not a DN",
             "auth:\\n  max_failures: 0|2|out of range",
             "auth:\\n  passwd_file: /p\\n  ldap: {url: ldap://h, base: dc=x}|3|choose one credential backend",
             "listen:\\n  - {address: '127.0.0.1:587', role: relay}|2|'relay' is not one of mx, submission, submissions",
@@ -118,5 +121,25 @@ class TlsAuthConfigTest {
                 """, "w.yaml");
         assertThat(c.listen().getFirst().role()).isEqualTo(WardenConfig.Role.SUBMISSION);
         assertThat(c.auth().passwdFile()).contains(Path.of("/etc/warden/passwd"));
+    }
+
+    @Test
+    void configCheckReportsAMissingOrEmptyLdapBindPasswordFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("warden.yaml");
+        Path secret = dir.resolve("ldap.secret");
+        java.nio.file.Files.writeString(yaml, "hostname: mx.example.org\ndata_dir: " + dir.resolve("var")
+                + "\nauth:\n  ldap:\n    url: ldap://127.0.0.1:389\n    base: ou=people,dc=example,dc=org\n"
+                + "    bind_dn: cn=warden,dc=example,dc=org\n    bind_password_file: " + secret + "\n");
+        assertThat(warden.cli.Components.validateFiles(ConfigLoader.load(yaml))).singleElement().satisfies(p -> {
+            assertThat(p.file()).isEqualTo(yaml.toString());
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.message()).contains("auth.ldap.bind_password_file " + secret + " does not exist");
+            assertThat(p.fix()).contains("first line");
+        });
+        java.nio.file.Files.writeString(secret, "\nthe password on the second line is not read\n");
+        assertThat(warden.cli.Components.validateFiles(ConfigLoader.load(yaml))).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("empty first line").doesNotContain("second line"));
+        java.nio.file.Files.writeString(secret, "s3cret\n");
+        assertThat(warden.cli.Components.validateFiles(ConfigLoader.load(yaml))).isEmpty();
     }
 }

@@ -40,7 +40,7 @@ class StartTlsTest {
     }
 
     private TestSmtp withTls(String limits) throws IOException {
-        smtp = new TestSmtp(TWO_PORTS + limits, store, new TestTlsServer());
+        smtp = new TestSmtp(TWO_PORTS + limits, store, new TestTlsServer(), new warden.testing.MemoryAuthenticator());
         return smtp;
     }
 
@@ -167,11 +167,13 @@ class StartTlsTest {
             d.expect(220, "mx.warden.test ESMTP").send("EHLO client.example.org").expect(250);
             assertThat(d.lastReply()).noneMatch(l -> l.contains("STARTTLS"));
             d.send("STARTTLS").expect(503, "5.5.1");
+            d.send("MAIL FROM:<alice@example.org>").expect(530, "5.7.0 Authentication required");
+            d.send("AUTH PLAIN " + warden.testing.MemoryAuthenticator.plain("alice", "s3cret")).expect(235);
             d.send("MAIL FROM:<alice@example.org>").expect(250).send("RCPT TO:<bob@example.test>").expect(250)
                     .send("DATA").expect(354).raw("Subject: 465\r\n\r\nhi\r\n.\r\n").expect(250);
             d.send("RCPT TO:<nobody@elsewhere.example>").expect(503);
         }
-        assertThat(store.messages.getFirst().trace().protocol()).isEqualTo("ESMTPS");
+        assertThat(store.messages.getFirst().trace().protocol()).isEqualTo("ESMTPSA");
         assertThat(smtp.awaitLine("<= <alice@example.org>")).contains(" SNI=submit.warden.test ").contains(" X=TLS1.3:");
     }
 
@@ -213,16 +215,17 @@ class StartTlsTest {
         smtp = new TestSmtp("trusted_proxies: [127.0.0.1]\n"
                 + "listen: [{address: \"127.0.0.1:0\", role: submissions, proxy_protocol: true}]\n"
                 + "tls: {certificate: /etc/warden/fullchain.pem, key: /etc/warden/privkey.pem}\n"
-                + "auth: {passwd_file: /etc/warden/passwd}\n", store, new TestTlsServer());
+                + "auth: {passwd_file: /etc/warden/passwd}\n", store, new TestTlsServer(), new warden.testing.MemoryAuthenticator());
         Socket proxy = new HeaderFirstSocket("PROXY TCP4 192.0.2.7 192.0.2.1 40000 465\r\n");
         proxy.connect(smtp.address(), 5000);
         try (Dialogue d = new Dialogue(proxy)) {
             d.startTls("mx.warden.test"); // the header goes out in one write with the ClientHello
             d.expect(220).send("EHLO client.example.org").expect(250, "[192.0.2.7]")
+                    .send("AUTH PLAIN " + warden.testing.MemoryAuthenticator.plain("alice", "s3cret")).expect(235)
                     .send("MAIL FROM:<a@example.org>").expect(250).send("RCPT TO:<bob@example.test>").expect(250)
                     .send("DATA").expect(354).raw("Subject: p\r\n\r\np\r\n.\r\n").expect(250);
         }
-        assertThat(smtp.awaitLine("<= <a@example.org>")).contains("[192.0.2.7] P=esmtps X=TLS1.3:");
+        assertThat(smtp.awaitLine("<= <a@example.org>")).contains("[192.0.2.7] P=esmtpsa X=TLS1.3:");
     }
 
     /** A client socket whose first write is {@code header} and the first bytes written, in one segment. */

@@ -56,14 +56,35 @@ public final class TestSmtp implements AutoCloseable {
         this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity(), Optional.of(tls));
     }
 
+    /**
+     * A server with TLS and AUTH against {@code authenticator} ({@code yaml}'s {@code auth} settings
+     * for the throttle and {@code sender_login}).
+     */
+    public TestSmtp(String yaml, MessageStore store, warden.tls.TlsServer tls, warden.auth.Authenticator authenticator)
+            throws IOException {
+        this(yaml, PolicyEngine.permissive(), EXAMPLE_TEST, store, UnaryOperator.identity(), s -> s.withTls(Optional.of(tls))
+                .withAuth(warden.smtp.auth.AuthServices.from(config(yaml).auth(), Optional.of(authenticator), Clock.systemUTC())));
+    }
+
     public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
                     UnaryOperator<SmtpSettings> tweak, Optional<warden.tls.TlsServer> tls) throws IOException {
+        this(yaml, policy, recipients, store, tweak, s -> s.withTls(tls));
+    }
+
+    /** A server whose session services {@code adjust} changes (TLS, AUTH: {@link SessionServices#withAuth}). */
+    public TestSmtp(String yaml, PolicyEngine policy, RecipientVerifier recipients, MessageStore store,
+                    UnaryOperator<SmtpSettings> tweak, UnaryOperator<SessionServices> adjust) throws IOException {
         WardenConfig config = config(yaml);
         log = MainLog.console(new PrintStream(logBytes, true));
         SessionServices services = new SessionServices(policy, recipients, store, Optional.empty(), log,
-                Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE, tls);
-        server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), services, config.listen());
+                Clock.systemUTC(), SessionServices.Pause.SLEEP, SessionObserver.NONE);
+        server = new SmtpServer(tweak.apply(SmtpSettings.from(config)), adjust.apply(services), config.listen());
         server.start();
+    }
+
+    /** The configuration {@code yaml} makes, as the server sees it (with the test host name and a free port). */
+    public static WardenConfig parse(String yaml) {
+        return config(yaml);
     }
 
     public TestSmtp(String yaml, MessageStore store) throws IOException {
