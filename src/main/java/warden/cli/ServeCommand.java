@@ -139,10 +139,16 @@ public final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot open the main log in data_dir: " + Cause.of(e), e);
         }
+        Optional<warden.tls.TlsServer> tls;
+        try {
+            tls = components.tlsServer(); // the certificates, read before anything listens
+        } catch (RuntimeException e) {
+            components.close();
+            throw e;
+        }
         warden.delivery.LocalStore store = components.store();
         SmtpServer server = new SmtpServer(SmtpSettings.from(c),
-                components.services(store, SessionServices.Pause.SLEEP, SessionObserver.NONE).withTls(components.tlsServer()),
-                c.listen());
+                components.services(store, SessionServices.Pause.SLEEP, SessionObserver.NONE).withTls(tls), c.listen());
         try {
             server.start();
         } catch (BindException e) {

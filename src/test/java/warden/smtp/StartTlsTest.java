@@ -228,6 +228,22 @@ class StartTlsTest {
         assertThat(smtp.awaitLine("<= <a@example.org>")).contains("[192.0.2.7] P=esmtpsa X=TLS1.3:");
     }
 
+    @Test
+    void aClientOverItsLimitOnTheImplicitTlsPortIsClosedWithoutAPlaintextReply() throws Exception {
+        withTls("relay_networks: []\nlimits: {max_connections_per_ip: 1}\n");
+        try (Dialogue first = Dialogue.connectTls(smtp.address(1), null)) {
+            first.expect(220);
+            try (Socket second = new Socket()) {
+                second.connect(smtp.address(1), 5000);
+                second.setSoTimeout(8000);
+                // a "421" in plaintext would be a broken record to a TLS client: nothing is sent
+                assertThat(second.getInputStream().read()).isEqualTo(-1);
+            }
+            first.send("NOOP").expect(250);
+        }
+        assertThat(smtp.awaitLine("refused connection: 421 4.7.0")).contains("[127.0.0.1]");
+    }
+
     /** A client socket whose first write is {@code header} and the first bytes written, in one segment. */
     private static final class HeaderFirstSocket extends Socket {
         private byte[] header;

@@ -48,7 +48,12 @@ import java.util.stream.Stream;
  * <p>Standards: RFC 5321 (the peer), RFC 3207 (STARTTLS); Postfix's MULTI_INSTANCE_README
  * ("-c config_directory") for a second instance beside the default one.
  *
- * <p>Not done: SASL AUTH on the Postfix side (a smarthost test with AUTH uses the scripted peer).
+ * <p>As a SENDING side ({@link Builder#relayhost}), it relays everything not for its own domain
+ * through a submission server with SMTP AUTH over mandatory TLS, as a small office's Postfix
+ * relays through its provider. Mail is put into it over SMTP ({@link #address()}: loopback is in
+ * {@code mynetworks}).
+ *
+ * <p>Not done: SASL AUTH on the Postfix server side (a smarthost test with AUTH uses the scripted peer).
  */
 public final class PostfixInstance implements AutoCloseable {
 
@@ -78,6 +83,7 @@ public final class PostfixInstance implements AutoCloseable {
         private String hostname = "postfix.example.test";
         private final Set<String> users = new LinkedHashSet<>();
         private boolean starttls;
+        private Relayhost relayhost;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Builder(Path dir) {
@@ -105,6 +111,20 @@ public final class PostfixInstance implements AutoCloseable {
         /** Offers STARTTLS (smtpd_tls_security_level = may) with the {@link TestCertificate}. */
         public Builder starttls() {
             this.starttls = true;
+            return this;
+        }
+
+        /**
+         * Sends every message not for {@link #domain} on to {@code hop} (Postfix's {@code relayhost},
+         * e.g. {@code [127.0.0.1]:587}) as a mail client of a submission server: SMTP AUTH
+         * ({@code smtp_sasl_auth_enable}, {@code user:password} in a {@code postmap}'d
+         * {@code smtp_sasl_password_maps} table, {@code smtp_sasl_security_options = noanonymous})
+         * over mandatory TLS ({@code smtp_tls_security_level = encrypt}, {@code smtp_tls_CAfile =
+         * caFile}, {@code smtp_tls_loglevel = 1}: "Trusted TLS connection established to ...").
+         * Needs the Cyrus SASL client modules ({@code libsasl2-modules}).
+         */
+        public Builder relayhost(String hop, String user, String password, Path caFile) {
+            this.relayhost = new Relayhost(hop, user, password, caFile);
             return this;
         }
 
@@ -186,11 +206,32 @@ public final class PostfixInstance implements AutoCloseable {
             main.put("smtpd_tls_loglevel", "1");
             main.put("smtpd_tls_received_header", "yes");
         }
+        if (b.relayhost != null) {
+            Relayhost r = b.relayhost;
+            Path saslPasswd = etc.resolve("sasl_passwd");
+            Files.writeString(saslPasswd, r.hop() + " " + r.user() + ":" + r.password() + "\n");
+            Files.setPosixFilePermissions(saslPasswd, PosixFilePermissions.fromString("rw-------"));
+            run(List.of("postmap", "hash:" + saslPasswd));
+            main.put("relayhost", r.hop());
+            main.put("default_transport", "smtp");
+            main.put("relay_transport", "relay");
+            main.put("smtp_sasl_auth_enable", "yes");
+            main.put("smtp_sasl_password_maps", "hash:" + saslPasswd);
+            main.put("smtp_sasl_security_options", "noanonymous");
+            main.put("smtp_tls_security_level", "encrypt");
+            main.put("smtp_tls_CAfile", r.caFile().toString());
+            main.put("smtp_tls_loglevel", "1");
+        }
         main.putAll(b.settings);
         List<String> postconf = new ArrayList<>(List.of("postconf", "-c", etc.toString(), "-e"));
         main.forEach((k, v) -> postconf.add(k + " = " + v));
         run(postconf);
         run(List.of("postconf", "-c", etc.toString(), "-M#", "smtp/inet")); // never port 25
+        if (b.relayhost != null) {
+            // No chroot for the client: the jail (our queue directory) has no copy of the SASL
+            // modules, resolv.conf or the CA file; Postfix's default is chroot off anyway.
+            run(List.of("postconf", "-c", etc.toString(), "-F", "smtp/unix/chroot=n", "relay/unix/chroot=n"));
+        }
 
         // The port is free when probed; another process may take it before the master binds: retry.
         int bound = -1;
@@ -376,6 +417,8 @@ public final class PostfixInstance implements AutoCloseable {
                     + "(debconf postfix/main_mailer_type 'No configuration')");
         }
     }
+
+    private record Relayhost(String hop, String user, String password, Path caFile) {}
 
     private record Result(int status, String output) {}
 

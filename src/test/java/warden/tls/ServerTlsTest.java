@@ -167,6 +167,20 @@ class ServerTlsTest {
     }
 
     @Test
+    void crlfLinesTextAroundTheBlocksAndOneCombinedFileAreRead() throws Exception {
+        TestCa.Leaf leaf = ca.leaf(KeyType.RSA, "mx.example.test");
+        // as an operator may assemble it: "openssl x509 -text"-style lines between blocks, CRLF line ends,
+        // and the key in the same file as the chain (tls.certificate and tls.key naming one file)
+        String combined = ("subject=CN = mx.example.test\nissuer=CN = Warden Test Intermediate E1\n" + leaf.chainPem()
+                + "\n# the key\n" + TestCa.keyPem(leaf.key(), leaf.certificate(), KeyEncoding.PKCS1)).replace("\n", "\r\n");
+        Path file = Files.writeString(dir.resolve("combined.pem"), combined);
+        ServerTls tls = ServerTls.load(new WardenConfig.Tls(Optional.of(file), Optional.of(file), List.of(),
+                WardenConfig.Tls.DEFAULT_PROTOCOLS), log::add);
+        assertThat(tls.certificates().getFirst().chain()).hasSize(2);
+        assertThat(connect(tls, "mx.example.test").certificate()).isEqualTo(leaf.certificate());
+    }
+
+    @Test
     void sniChoosesTheCertificateForTheName() throws Exception {
         TestCa.Leaf first = ca.leaf(KeyType.EC, "mx.example.test");
         TestCa.Leaf wildcard = ca.leaf(KeyType.RSA, "*.example.org");
