@@ -308,7 +308,7 @@ server_ticks() { # target
   esac
   # shellcheck disable=SC2046
   { sed 's/^.*) //' "/proc/$root/stat" | awk '{ print $12 + $13 + $14 + $15 }'
-    for p in $(pgrep -P "$root"); do sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
+    for p in $(pgrep -P "$root" || true); do sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }'; done
   } | awk '{ t += $1 } END { print t + 0 }'
 }
 
