@@ -81,7 +81,38 @@ public final class Components implements AutoCloseable {
         if (config.bounceRecipients().isPresent()) {
             lines = lines.withBounceRecipients(new BounceRecipients(config.bounceRecipients().get(), log::log));
         }
+        this.lines = lines;
         this.policy = new DialoguePolicy(policySettings, resolver, log::log, lines);
+    }
+
+    /** The greylist, DNS lists, bounce recipients and hop limit of {@link #policy}. */
+    private final FrontLines lines;
+    private warden.door.DoorEngines doorEngines;
+
+    /**
+     * The engines the front doors ask ({@code doors.*}): the same checks, lists and greylist store
+     * as {@link #policy}, enforcing even in report mode (the doors log what they would have
+     * answered and answer "pass"; their log lines then start with {@code report: }). Made at the
+     * first call.
+     */
+    public synchronized warden.door.DoorEngines doorEngines() {
+        if (doorEngines == null) {
+            boolean report = policySettings.mode() == PolicySettings.Mode.REPORT;
+            java.util.function.Consumer<String> doorLog = report ? line -> log.log("report: " + line) : log::log;
+            PolicySettings enforcing = policySettings.withMode(PolicySettings.Mode.ENFORCE);
+            FrontLines recording = lines.greylist().map(g -> lines.withGreylist(g, true)).orElse(lines);
+            FrontLines peeking = lines.greylist().map(g -> lines.withGreylist(g, false)).orElse(lines);
+            java.util.Map<String, warden.policy.CheckSettings> none = new java.util.LinkedHashMap<>();
+            for (String name : warden.policy.Checks.NAMES) none.put(name, warden.policy.CheckSettings.of(warden.policy.Action.PASS));
+            FrontLines greylistOnly = lines.greylist().map(g -> FrontLines.none(resolver).withGreylist(g, true))
+                    .orElse(FrontLines.none(resolver));
+            doorEngines = new warden.door.DoorEngines(
+                    new DialoguePolicy(enforcing, resolver, doorLog, recording),
+                    new DialoguePolicy(enforcing, resolver, doorLog, peeking),
+                    new DialoguePolicy(enforcing.withChecks(none), resolver, doorLog, greylistOnly),
+                    report, greylistStore, config.greylist().settings(), clock, doorLog);
+        }
+        return doorEngines;
     }
 
     private static Optional<GreylistStore> openGreylistStore(WardenConfig config, Clock clock, MainLog log) {

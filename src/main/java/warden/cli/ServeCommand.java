@@ -155,6 +155,15 @@ public final class ServeCommand implements Callable<Integer> {
             components.close();
             throw new IOException("cannot listen on " + e.getMessage() + " (fix: " + bindFix(e) + ")", e);
         }
+        warden.door.Doors doors;
+        try {
+            doors = warden.door.Doors.start(c.doors(), components.doorEngines());
+        } catch (IOException e) {
+            server.close();
+            components.close();
+            throw new IOException("cannot open a policy door: " + e.getMessage()
+                    + (e instanceof BindException b ? " (fix: " + bindFix(b) + ")" : ""), e);
+        }
         // The queue starts once we listen (a port in use stops nothing half-started); the store tells it of
         // each spooled message, and its start-up scan picks up whatever an earlier run left.
         QueueManager queue = components.queue(store);
@@ -162,11 +171,25 @@ public final class ServeCommand implements Callable<Integer> {
         queue.start();
         components.log.log("Warden started: " + c.hostname() + " listening on " + server.boundAddresses().stream()
                 .map(a -> warden.mail.IpText.of(a.getAddress()) + ":" + a.getPort()).toList()
+                + doorsListening(doors)
                 + ", data in " + c.dataDir().toAbsolutePath() + " (config: " + c.source() + ")");
         rootWarning(uid(), c).ifPresent(components.log::log);
         c.outboundProblem().filter(why -> c.outbound()).ifPresent(why -> components.log.log("WARNING: " + why
                 + "; mail for other hosts is kept in the queue and deferred until this is fixed"));
-        return new Running(server, queue, components);
+        return new Running(server, queue, doors, components);
+    }
+
+    /** {@code , greylistd door on [/run/greylistd/socket], Postfix policy door on [127.0.0.1:10023]} for the start line. */
+    private static String doorsListening(warden.door.Doors doors) {
+        StringBuilder b = new StringBuilder();
+        if (!doors.greylistdAddresses().isEmpty()) b.append(", greylistd door on ").append(shown(doors.greylistdAddresses()));
+        if (!doors.postfixAddresses().isEmpty()) b.append(", Postfix policy door on ").append(shown(doors.postfixAddresses()));
+        return b.toString();
+    }
+
+    private static List<String> shown(List<Object> addresses) {
+        return addresses.stream().map(a -> a instanceof java.net.InetSocketAddress i
+                ? warden.mail.IpText.of(i.getAddress()) + ":" + i.getPort() : "unix:" + a).toList();
     }
 
     /** What to do about a listener that could not be bound. */
@@ -201,10 +224,11 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** A running server and its parts. */
-    public record Running(SmtpServer server, QueueManager queue, Components components) implements AutoCloseable {
+    public record Running(SmtpServer server, QueueManager queue, warden.door.Doors doors, Components components) implements AutoCloseable {
         @Override
         public void close() {
             components.log.log("shutting down: finishing messages in progress");
+            doors.close();
             server.close();
             queue.close();
             components.log.log("stopped");

@@ -88,11 +88,16 @@ public final class ConfigLoader {
         WardenConfig.Tls tls = tls(top.section("tls"));
         WardenConfig.Auth auth = auth(top.section("auth"));
         roles(top, listen, tls, auth);
+        WardenConfig.Doors doors = doors(top);
+        if (listen.isEmpty() && !doors.any() && top.node("listen").isPresent()) {
+            top.problem("listen", top.lineOf("listen"), "no listener given",
+                    "list at least one \"addr:port\" (an empty list is only for a policy server: set doors.greylistd or doors.postfix)");
+        }
         top.finish();
         if (!problems.isEmpty()) throw new ConfigException(problems);
         return new WardenConfig(file, hostname, listen, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bare, greylist, policy, dnsLists, bounceRecipients, maxReceived,
-                localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth);
+                localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth, doors);
     }
 
     /**
@@ -205,6 +210,77 @@ public final class ConfigLoader {
         }
         s.finish();
         return new WardenConfig.Auth(passwd, ldap, senderLogin, maxFailures, window, show);
+    }
+
+    static final String LOOPBACK_FIX = "listen on 127.0.0.1 or [::1] (the policy protocols have no authentication;"
+            + " several MTA hosts share one greylist through greylist.store: redis://...)";
+
+    /**
+     * {@code doors:}: {@code greylistd} ({@code socket}, {@code listen}, {@code mode}, {@code group})
+     * and {@code postfix} ({@code listen}, {@code answer}, {@code max_delay}). A door is on when its
+     * section is present, even empty; its TCP addresses must be loopback.
+     */
+    private static WardenConfig.Doors doors(Section top) {
+        Section d = top.section("doors");
+        java.util.Optional<WardenConfig.GreylistdDoor> greylistd = java.util.Optional.empty();
+        if (d.keys().contains("greylistd")) {
+            Section g = d.section("greylistd");
+            java.util.Optional<Path> socket = java.util.Optional.ofNullable(g.path("socket", null));
+            java.util.Optional<InetSocketAddress> listen = java.util.Optional.ofNullable(
+                    g.scalar("listen", null, "a loopback address and port such as \"127.0.0.1:10024\"", ConfigLoader::loopback));
+            int mode = g.scalar("mode", WardenConfig.GreylistdDoor.DEFAULT_MODE, "an octal file mode such as 0660", t -> {
+                String v = t.strip();
+                if (!v.matches("0?[0-7]{3}")) throw new IllegalArgumentException("'" + t + "' is not an octal mode such as 0660");
+                return Integer.parseInt(v, 8);
+            });
+            java.util.Optional<String> group = g.optionalString("group").map(String::strip);
+            if (socket.isEmpty() && listen.isEmpty()) socket = java.util.Optional.of(Path.of(WardenConfig.GreylistdDoor.DEFAULT_SOCKET));
+            g.finish();
+            greylistd = java.util.Optional.of(new WardenConfig.GreylistdDoor(socket, listen, mode, group));
+        }
+        java.util.Optional<WardenConfig.PostfixDoor> postfix = java.util.Optional.empty();
+        if (d.keys().contains("postfix")) {
+            Section p = d.section("postfix");
+            List<WardenConfig.DoorAddress> listen = p.list("listen", List.of(),
+                    "\"127.0.0.1:PORT\" or \"unix:PATH\"", ConfigLoader::doorAddress);
+            if (listen.isEmpty()) {
+                p.problem("listen", p.lineOf("listen"), "doors.postfix needs listen",
+                        "add listen: [\"127.0.0.1:10023\"] (and check_policy_service inet:127.0.0.1:10023 in Postfix)");
+            }
+            WardenConfig.PolicyAnswer answer = p.choice("answer", WardenConfig.PolicyAnswer.ENGINE, WardenConfig.PolicyAnswer.class);
+            java.time.Duration maxDelay = p.duration("max_delay", WardenConfig.PostfixDoor.DEFAULT_MAX_DELAY);
+            if (maxDelay.compareTo(java.time.Duration.ofSeconds(99)) > 0) {
+                p.problem("max_delay", p.lineOf("max_delay"), "max_delay " + maxDelay.toSeconds()
+                        + "s is not below Postfix's smtpd_policy_service_timeout (100s by default): Postfix would give up on the answer",
+                        "write at most 99s (90s is the default), or raise smtpd_policy_service_timeout in Postfix and keep max_delay below it");
+                maxDelay = WardenConfig.PostfixDoor.DEFAULT_MAX_DELAY;
+            }
+            p.finish();
+            postfix = java.util.Optional.of(new WardenConfig.PostfixDoor(listen, answer, maxDelay));
+        }
+        d.finish();
+        return new WardenConfig.Doors(greylistd, postfix);
+    }
+
+    /** A loopback {@code addr:port}. */
+    static InetSocketAddress loopback(String text) {
+        InetSocketAddress a = socketAddress(text);
+        if (!a.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("'" + text.strip() + "' is not a loopback address; " + LOOPBACK_FIX);
+        }
+        return a;
+    }
+
+    /** {@code unix:PATH} or a loopback {@code addr:port}. */
+    static WardenConfig.DoorAddress doorAddress(String text) {
+        String t = text.strip();
+        if (t.startsWith("unix:")) {
+            String path = t.substring(5);
+            if (path.isBlank()) throw new IllegalArgumentException("'" + t + "' names no socket file");
+            return new WardenConfig.DoorAddress.Unix(Path.of(path));
+        }
+        if (t.startsWith("inet:")) t = t.substring(5); // Postfix's own spelling
+        return new WardenConfig.DoorAddress.Tcp(loopback(t));
     }
 
     /** A submission port needs a certificate (or explicit plaintext AUTH) and a credential backend. */
@@ -410,9 +486,7 @@ public final class ConfigLoader {
                 default -> top.problem("listen", item.line(), "each item must be \"addr:port\" or a map with address and proxy_protocol", "");
             }
         }
-        if (out.isEmpty() && items.isEmpty()) {
-            top.problem("listen", node.get().line(), "no listener given", "list at least one \"addr:port\"");
-        }
+        // An empty list is allowed only beside a door (checked in parse): Warden as a policy server alone.
         return out;
     }
 

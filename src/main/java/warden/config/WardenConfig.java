@@ -39,6 +39,9 @@ import java.util.Set;
  * @param smarthost {@code smarthost:}: the relay for every remote domain no route names
  * @param smarthostCredentials {@code smarthost_credentials:}: a Debian exim4 {@code passwd.client} file
  * @param queue {@code queue.*}: retry backoff, lifetime, concurrency and delay warnings
+ * @param tls {@code tls.*}: the server's certificates
+ * @param auth {@code auth.*}: the credential backends and the submission duties
+ * @param doors {@code doors.*}: the policy front doors for other MTAs (greylistd socket, Postfix policy)
  */
 public record WardenConfig(
         String source,
@@ -66,7 +69,8 @@ public record WardenConfig(
         java.util.Optional<Path> smarthostCredentials,
         warden.queue.QueueSettings queue,
         Tls tls,
-        Auth auth) {
+        Auth auth,
+        Doors doors) {
 
     /** The {@link #source()} of a configuration read from no file. */
     public static final String BUILT_IN = "(built-in defaults)";
@@ -111,7 +115,7 @@ public record WardenConfig(
     public WardenConfig withListen(List<Listener> listeners) {
         return new WardenConfig(source, hostname, listeners, trustedProxies, dataDir, virtualDomains, localDomains,
                 relayNetworks, mailbox, mailboxModes, limits, dns, bareLineEndings, greylist, policy, dnsLists, bounceRecipients,
-                maxReceivedHeaders, localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth);
+                maxReceivedHeaders, localUsers, outbound, routes, smarthost, smarthostCredentials, queue, tls, auth, doors);
     }
 
     /**
@@ -321,4 +325,83 @@ public record WardenConfig(
 
     /** Bare CR or LF in DATA: refuse the message (550 5.6.0) or turn them into CRLF. */
     public enum BareLineEndings { REJECT, NORMALIZE }
+
+    /**
+     * {@code doors:}: the policy front doors for MTAs that keep their own SMTP server (seed 004's
+     * Exim, Postfix). Each is off unless its section is present.
+     *
+     * @param greylistd {@code doors.greylistd}: greylistd's protocol, for Exim's {@code ${readsocket}}
+     * @param postfix {@code doors.postfix}: Postfix's SMTPD access policy delegation protocol
+     */
+    public record Doors(java.util.Optional<GreylistdDoor> greylistd, java.util.Optional<PostfixDoor> postfix) {
+        public static final Doors NONE = new Doors(java.util.Optional.empty(), java.util.Optional.empty());
+
+        /** Whether any door is on. */
+        public boolean any() {
+            return greylistd.isPresent() || postfix.isPresent();
+        }
+    }
+
+    /** Where a door listens: loopback TCP or a UNIX-domain socket. */
+    public sealed interface DoorAddress permits DoorAddress.Tcp, DoorAddress.Unix {
+        /** {@code 127.0.0.1:10023}, {@code [::1]:10023}. */
+        record Tcp(InetSocketAddress address) implements DoorAddress {
+            @Override
+            public String toString() {
+                return warden.mail.IpText.of(address.getAddress()).contains(":")
+                        ? "[" + warden.mail.IpText.of(address.getAddress()) + "]:" + address.getPort()
+                        : warden.mail.IpText.of(address.getAddress()) + ":" + address.getPort();
+            }
+        }
+
+        /** {@code unix:/var/spool/postfix/private/warden}. */
+        record Unix(Path path) implements DoorAddress {
+            @Override
+            public String toString() {
+                return "unix:" + path;
+            }
+        }
+    }
+
+    /**
+     * {@code doors.greylistd}: greylistd's one-request-per-connection protocol.
+     *
+     * @param socket {@code doors.greylistd.socket}, the UNIX socket (default
+     *        {@value #DEFAULT_SOCKET} unless only {@code listen} is given)
+     * @param listen {@code doors.greylistd.listen}, a loopback {@code "127.0.0.1:PORT"}
+     * @param mode {@code doors.greylistd.mode}, the socket file's permission bits (default 0660, greylistd's)
+     * @param group {@code doors.greylistd.group}, the socket file's group (e.g. {@code Debian-exim}), if set
+     */
+    public record GreylistdDoor(java.util.Optional<Path> socket, java.util.Optional<InetSocketAddress> listen, int mode,
+                                java.util.Optional<String> group) {
+        public static final String DEFAULT_SOCKET = "/var/run/greylistd/socket";
+        public static final int DEFAULT_MODE = 0660;
+
+        /** Every address this door listens on. */
+        public List<DoorAddress> addresses() {
+            List<DoorAddress> out = new java.util.ArrayList<>();
+            socket.ifPresent(p -> out.add(new DoorAddress.Unix(p)));
+            listen.ifPresent(a -> out.add(new DoorAddress.Tcp(a)));
+            return List.copyOf(out);
+        }
+    }
+
+    /**
+     * {@code doors.postfix}: Postfix's SMTPD access policy delegation ({@code check_policy_service}).
+     *
+     * @param listen {@code doors.postfix.listen}: {@code "127.0.0.1:PORT"} and/or {@code "unix:PATH"}
+     * @param answer {@code doors.postfix.answer}: the whole engine, or greylisting only (postgrey's job)
+     * @param maxDelay {@code doors.postfix.max_delay}: the longest a policy answer is held back for
+     *        a delay punishment (default 90 s, below Postfix's 100 s {@code smtpd_policy_service_timeout})
+     */
+    public record PostfixDoor(List<DoorAddress> listen, PolicyAnswer answer, java.time.Duration maxDelay) {
+        public static final java.time.Duration DEFAULT_MAX_DELAY = java.time.Duration.ofSeconds(90);
+
+        public PostfixDoor {
+            listen = List.copyOf(listen);
+        }
+    }
+
+    /** What the Postfix door answers: {@code engine} (every check) or {@code greylist} (greylisting only). */
+    public enum PolicyAnswer { ENGINE, GREYLIST }
 }

@@ -1,0 +1,81 @@
+package warden.door;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One accepted connection of a front door: its streams, who it is from, and its idle deadline.
+ *
+ * <p>The deadline is enforced by the {@link DoorListener}, which closes the channel when it passes:
+ * a blocked read or write then fails at once, so a silent client or one that never reads its
+ * answer holds nothing but its socket for at most that long. A handler moves the deadline before
+ * each read and write with {@link #deadline(Duration)}.
+ */
+public final class DoorConnection implements AutoCloseable {
+
+    private final SocketChannel channel;
+    private final String peer;
+    private final boolean unix;
+    private final InputStream in;
+    private final OutputStream out;
+    private volatile Instant deadline;
+    private final java.time.Clock clock;
+
+    DoorConnection(SocketChannel channel, String peer, boolean unix, Duration idle, java.time.Clock clock) {
+        this.channel = channel;
+        this.peer = peer;
+        this.unix = unix;
+        this.clock = clock;
+        this.in = Channels.newInputStream(channel);
+        this.out = Channels.newOutputStream(channel);
+        this.deadline = clock.instant().plus(idle);
+    }
+
+    /** What the client sends. A read fails once the deadline has passed and the channel is closed. */
+    public InputStream input() { return in; }
+
+    /** Where answers go (unbuffered: wrap it, and flush). */
+    public OutputStream output() { return out; }
+
+    /** The client for log lines: {@code 127.0.0.1:40312}, or {@code unix} for a UNIX-socket client. */
+    public String peer() { return peer; }
+
+    /** Whether the client came through a UNIX socket. */
+    public boolean unix() { return unix; }
+
+    /** Closes the connection {@code idle} from now unless moved again. */
+    public void deadline(Duration idle) {
+        deadline = clock.instant().plus(idle);
+    }
+
+    /** Half-closes our side: the client reads end of file after what was written. */
+    public void shutdownOutput() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException | RuntimeException ignored) {
+            // the peer has gone: nothing to tell it
+        }
+    }
+
+    boolean deadlineBefore(DoorConnection other) {
+        return deadline.isBefore(other.deadline);
+    }
+
+    boolean expired(Instant now) {
+        return now.isAfter(deadline);
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
