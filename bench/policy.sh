@@ -48,7 +48,10 @@
 #   PROFILE []           jfr: record every Warden row with Java Flight Recorder into OUT/<row>-run<N>.jfr
 #   BENCH_REPO [OUT/repo]  where Warden is built and run (default: a clone of HEAD, refreshed each run)
 #   OUT [bench/out/policy]  results.tsv, report.txt, logs
-#   WORK [a new /var/tmp/warden-policy.XXXXXX]  stores, sockets, configs (removed at the end unless KEEP_WORK=1)
+#   FS [disk]            disk: stores in /var/tmp (postgrey's BerkeleyDB fdatasyncs its log at every request, as
+#                        Debian ships it; Warden's SQLite is WAL with synchronous=NORMAL: no fsync per decision);
+#                        tmpfs: stores in /dev/shm, where fsync costs nothing: what is left is CPU
+#   WORK [a new directory under FS]  stores, sockets, configs (removed at the end unless KEEP_WORK=1)
 #   ROW_TIMEOUT [600]  WARDEN_START_TIMEOUT [120]  (seconds)
 set -Eeuo pipefail
 
@@ -68,6 +71,7 @@ BENCH_REPO=${BENCH_REPO:-$OUT/repo}
 ROW_TIMEOUT=${ROW_TIMEOUT:-600}
 WARDEN_START_TIMEOUT=${WARDEN_START_TIMEOUT:-120}
 KEEP_WORK=${KEEP_WORK:-0}
+FS=${FS:-disk}
 
 pids=$OUT/pids
 results=$OUT/results.tsv
@@ -119,6 +123,7 @@ check_prerequisites() {
       *) die "unknown row '$r' in ROWS";;
     esac
   done
+  case $FS in disk|tmpfs) ;; *) die "FS must be disk or tmpfs, not '$FS'";; esac
   [[ $REQUESTS =~ ^[1-9][0-9]*$ && $CONNECTIONS =~ ^[1-9][0-9]*$ && $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ ]] \
     || die "REQUESTS, CONNECTIONS, RUNS must be positive integers, WARMUP a non-negative one"
   for r in git mvn python3 ss timeout; do command -v "$r" >/dev/null || die "$r not found"; done
@@ -378,7 +383,7 @@ row() { # name
 # ---- report
 
 report() {
-  awk -F'\t' -v runs="$RUNS" "$awk_medians"'
+  awk -F'\t' -v runs="$RUNS" -v fs="$FS ($WORK)" "$awk_medians"'
     function ms(list,    m) { m = median(list); return (m == "-") ? "-" : sprintf("%.2f", m) }
     NR == 1 { next }
     {
@@ -390,7 +395,7 @@ report() {
     }
     END {
       anchor["postfix"] = "postgrey"; anchor["greylistd"] = "greylistd"
-      printf "\nmedian of %s run(s) (min-max); every request a new triplet, answered with a greylisting defer\n\n", runs
+      printf "\nmedian of %s run(s) (min-max); every request a new triplet, answered with a greylisting defer; stores on %s\n\n", runs, fs
       printf "%-9s %-24s %-10s %8s %-22s %8s %8s %9s %5s %6s %8s  %s\n", "protocol", "server", "store", "requests", "req/s",
         "p50 ms", "p99 ms", "CPU us/r", "cpu%", "DNS/r", "x anchor", "answers"
       for (i = 1; i <= n; i++) {
@@ -418,7 +423,11 @@ report() {
 mkdir -p "$OUT" "$pids"
 reap_ours
 check_prerequisites
-WORK=${WORK:-$(mktemp -d /var/tmp/warden-policy.XXXXXX)}
+if [ "$FS" = tmpfs ]; then
+  WORK=${WORK:-$(mktemp -d /dev/shm/warden-policy.XXXXXX)}
+else
+  WORK=${WORK:-$(mktemp -d /var/tmp/warden-policy.XXXXXX)}
+fi
 mkdir -p "$WORK"
 chmod 755 "$WORK" # postgrey drops to its own user and must reach its directory
 work_made=1
