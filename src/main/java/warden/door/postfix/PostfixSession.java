@@ -178,11 +178,6 @@ final class PostfixSession {
         return Optional.of(h);
     }
 
-    /** Headers decided and not given yet (lost if no further answer comes for this transaction). */
-    List<String> pendingHeaders() {
-        return List.copyOf(headersPending);
-    }
-
     private SessionSnapshot snapshot(Stage stage, PolicyRequest r, Optional<String> reversePath, Optional<String> recipient,
                                      List<String> accepted) {
         InetAddress local = r.serverAddress().orElse(InetAddress.getLoopbackAddress());
