@@ -76,6 +76,11 @@ public final class DoorConnection implements AutoCloseable {
         }
     }
 
+    /** Whether the connection is still open (not closed by its handler, its deadline or an eviction). */
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
     boolean deadlineBefore(DoorConnection other) {
         return deadline.isBefore(other.deadline);
     }

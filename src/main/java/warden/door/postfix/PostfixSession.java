@@ -29,8 +29,15 @@ import java.util.Set;
  *
  * <p>A transaction is one Postfix {@code instance} (Postfix makes a new one at every MAIL FROM).
  * Its recipients are those Warden did not refuse (Postfix's later restrictions may still refuse
- * some; Warden cannot see that), at most {@value #MAX_RECIPIENTS}. Its headers are given at most
- * once each, one per answer ({@link #nextHeader}).
+ * some; Warden cannot see that). Its headers are given at most once each, one per answer
+ * ({@link #nextHeader}).
+ *
+ * <p>Memory is bounded whatever a client sends: a transaction is judged for at most
+ * {@value #MAX_RECIPIENTS} recipients (Postfix's {@code smtpd_recipient_limit}) of at most
+ * {@value #RECIPIENT_CHARS} characters in all; beyond, a recipient is deferred with
+ * {@code 452 4.5.3} without asking the engine (as {@code serve} does over
+ * {@code limits.max_recipients}), so neither this session nor the engine's grows further. Every
+ * other value is one request line, at most {@value RequestReader#MAX_LINE} bytes.
  *
  * <p>Not thread-safe: the door holds {@link #lock()} around {@link #decide} and {@link #nextHeader}
  * (a lock, not {@code synchronized}: the engine may wait for DNS inside, which must not pin a
@@ -40,6 +47,13 @@ final class PostfixSession {
 
     /** Recipients remembered per transaction (Postfix's smtpd_recipient_limit is 1000 by default). */
     static final int MAX_RECIPIENTS = 1000;
+    /** The recipients' characters judged per transaction (1 000 addresses of 64 characters). */
+    static final int RECIPIENT_CHARS = 64 * 1024;
+
+    /** The answer beyond the recipient bounds. */
+    static final Decision TOO_MANY = new Decision(new warden.policy.Verdict.Refuse(
+            warden.mail.Reply.of(452, "4.5.3", "too many recipients for one message; send the rest in another"), false),
+            java.time.Duration.ZERO, List.of(), List.of());
 
     private final PolicySession policy;
     private final InetAddress client;
@@ -57,6 +71,8 @@ final class PostfixSession {
     private Decision mail;
     private final List<String> recipients = new ArrayList<>();
     private String lastRecipient;
+    private int recipientsJudged;
+    private int recipientChars;
     private Decision lastRcpt;
     private Decision data;
     private final Set<String> headersGiven = new HashSet<>();
@@ -132,10 +148,15 @@ final class PostfixSession {
         // Postfix asks again for the same recipient when check_policy_service is in two restriction
         // lists evaluated at RCPT (smtpd_delay_reject): one RCPT command, one decision, one delay.
         if (lastRcpt != null && recipient.equals(lastRecipient)) return new Judged(lastRcpt, false);
+        if (recipientsJudged >= MAX_RECIPIENTS || recipientChars + recipient.length() > RECIPIENT_CHARS) {
+            return new Judged(TOO_MANY, false);
+        }
+        recipientsJudged++;
+        recipientChars += recipient.length();
         Decision d = policy.decide(snapshot(Stage.RCPT, r, Optional.of(r.sender()), Optional.of(recipient), List.copyOf(recipients)));
         lastRecipient = recipient;
         lastRcpt = d;
-        if (d.refusal().isEmpty() && !recipient.isEmpty() && recipients.size() < MAX_RECIPIENTS && !recipients.contains(recipient)) {
+        if (d.refusal().isEmpty() && !recipient.isEmpty() && !recipients.contains(recipient)) {
             recipients.add(recipient);
         }
         return new Judged(d, true);
@@ -156,6 +177,8 @@ final class PostfixSession {
         recipients.clear();
         lastRecipient = null;
         lastRcpt = null;
+        recipientsJudged = 0;
+        recipientChars = 0;
         data = null;
         headersGiven.clear();
         headersPending.clear();
@@ -176,11 +199,6 @@ final class PostfixSession {
         headersPending.remove(h);
         headersGiven.add(h);
         return Optional.of(h);
-    }
-
-    /** Headers decided and not given yet (lost if no further answer comes for this transaction). */
-    List<String> pendingHeaders() {
-        return List.copyOf(headersPending);
     }
 
     private SessionSnapshot snapshot(Stage stage, PolicyRequest r, Optional<String> reversePath, Optional<String> recipient,

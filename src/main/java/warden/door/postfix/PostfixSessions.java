@@ -19,8 +19,13 @@ import java.util.Map;
  */
 final class PostfixSessions {
 
-    /** Transactions remembered at most (a busy Postfix runs a few hundred SMTP sessions at once). */
-    static final int CAPACITY = 10_000;
+    /**
+     * Transactions remembered at most: a busy Postfix runs a few hundred SMTP sessions at once
+     * ({@code default_process_limit} 100), each with a transaction or two. With a session's own
+     * bounds ({@link PostfixSession}) this keeps the worst a hostile client can make the door
+     * hold to a few hundred megabytes.
+     */
+    static final int CAPACITY = 4096;
     /**
      * How long an unused session is kept: Postfix's {@code smtpd_timeout} (300 s) between
      * commands, plus the longest policy delay, plus room.

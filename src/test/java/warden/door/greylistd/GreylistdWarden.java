@@ -44,6 +44,12 @@ final class GreylistdWarden implements AutoCloseable {
      */
     static GreylistdWarden start(Path dir, TestDnsServer dns, TestClock clock, String store, String policy, String doorExtra)
             throws Exception {
+        return start(dir, dir.resolve("run/greylistd/socket"), dns, clock, store, policy, doorExtra);
+    }
+
+    /** As above, with the socket at {@code socket}. */
+    static GreylistdWarden start(Path dir, Path socket, TestDnsServer dns, TestClock clock, String store, String policy,
+                                 String doorExtra) throws Exception {
         Path bounces = Files.createDirectories(dir.resolve("bounce-rcpts"));
         Files.writeString(bounces.resolve("example.test"), "bob\ncarol\n"); // who may receive bounces
         Path yaml = dir.resolve("warden.yaml");
@@ -63,7 +69,7 @@ final class GreylistdWarden implements AutoCloseable {
                     socket: %s
                     listen: "127.0.0.1:0"
                 %s
-                """.formatted(dir.resolve("var"), bounces, dns.address().getPort(), policy, store, dir.resolve("run/greylistd/socket"),
+                """.formatted(dir.resolve("var"), bounces, dns.address().getPort(), policy, store, socket,
                 doorExtra.indent(4).stripTrailing()));
         ServeCommand.Running running = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(new ByteArrayOutputStream(), true), clock);
         return new GreylistdWarden(dir, clock, running, store);
@@ -105,8 +111,13 @@ final class GreylistdWarden implements AutoCloseable {
         return out.toString();
     }
 
+    private boolean closed;
+
+    /** Stops the server (once; a test may stop it early to see a client fail). */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         running.close();
     }
 }

@@ -18,15 +18,15 @@ import java.nio.file.Path;
  * loopback TCP and a UNIX socket) for tests: a test DNS server that knows the clean client
  * 192.0.2.10 (mail.sender.example, forward-confirmed), a {@link TestClock}, the main log.
  */
-final class PolicyDoor implements AutoCloseable {
+public final class PolicyDoor implements AutoCloseable {
 
-    final TestDnsServer dns;
-    final TestClock clock = new TestClock();
+    public final TestDnsServer dns;
+    public final TestClock clock = new TestClock();
     private final Path dir;
     private ServeCommand.Running running;
 
-    PolicyDoor(Path dir) throws IOException {
-        this.dir = dir;
+    public PolicyDoor(Path dir) throws IOException {
+        this.dir = Files.createDirectories(dir);
         this.dns = TestDnsServer.start();
         dns.ptr(InetAddress.getByName("192.0.2.10"), "mail.sender.example").a("mail.sender.example", "192.0.2.10");
     }
@@ -37,7 +37,7 @@ final class PolicyDoor implements AutoCloseable {
      * @param door more keys of {@code doors.postfix}, e.g. {@code ", answer: greylist"}
      * @param extra more top-level YAML, e.g. {@code "policy: {max_delay: 0s}\n"}
      */
-    PolicyDoor start(String door, String extra) throws IOException {
+    public PolicyDoor start(String door, String extra) throws IOException {
         Path yaml = dir.resolve("warden.yaml");
         Files.writeString(yaml, """
                 hostname: mx.warden.test
@@ -53,23 +53,28 @@ final class PolicyDoor implements AutoCloseable {
     }
 
     /** The door's TCP address. */
-    Object tcp() {
+    public Object tcp() {
         return running.doors().postfixAddresses().get(0);
     }
 
     /** The door's UNIX socket. */
-    Object unix() {
+    public Object unix() {
         return running.doors().postfixAddresses().get(1);
     }
 
     /** The main log so far. */
-    String log() {
+    public String log() {
         try {
             Path log = dir.resolve("var/log/mainlog");
             return Files.exists(log) ? Files.readString(log) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The first main log line with every fragment, once there is one. */
+    public String logLine(String... fragments) {
+        return warden.testing.LogWait.line(this::log, fragments);
     }
 
     @Override

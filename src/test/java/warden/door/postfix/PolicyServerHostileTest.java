@@ -158,4 +158,19 @@ class PolicyServerHostileTest {
         }
         LogWait.line(this::log, "client_address=mail.sender.example is not an IP address");
     }
+
+    @Test
+    void oneInstanceIsJudgedForAtMostAThousandRecipients() throws Exception {
+        try (PolicyClient c = PolicyClient.connect(tcp())) {
+            var r = new java.util.LinkedHashMap<>(PolicyClient.rcpt("M1.1"));
+            for (int i = 0; i < 1000; i++) {
+                r.put("recipient", "user" + i + "@example.test");
+                assertThat(c.ask(r)).isEqualTo("DUNNO");
+            }
+            r.put("recipient", "one.too.many@example.test");
+            assertThat(c.ask(r)).isEqualTo("DEFER 4.5.3 too many recipients for one message; send the rest in another");
+            // The next message starts afresh.
+            assertThat(c.ask(PolicyClient.rcpt("M1.2"))).isEqualTo("DUNNO");
+        }
+    }
 }
