@@ -199,11 +199,12 @@ class SameDecisionTest {
                 });
             }
             // Each row is what its name says: simulate's findings name the cause.
-            assertThat(transcripts.get("DNSWL-listed client")).contains(">>> rcpt: greylist skip: whitelisted by wl.test");
+            assertThat(transcripts.get("DNSWL-listed client")).anyMatch(l -> l.startsWith(">>> rcpt: greylist skip: whitelisted by wl.test"));
             assertThat(transcripts.get("SERVFAIL on the client's PTR")).anyMatch(l -> l.matches(">>> connect: client-\\S+ tempfail: .*"));
             assertThat(transcripts.get("forged HELO (our own host name)")).anyMatch(l -> l.startsWith(">>> helo: helo-our-hostname fail"));
             assertThat(transcripts.get("relay (SMTP, simulate) / authenticated (Postfix) client"))
-                    .contains(">>> rcpt: greylist skip: relay and authenticated clients are not greylisted");
+                    .anyMatch(l -> l.startsWith(">>> rcpt: ") && l.contains(" skip: ") && l.contains("relay"))
+                    .noneMatch(l -> l.startsWith(">>> rcpt: greylist fail"));
             // "Could not tell" is never a permanent refusal, through any door.
             table.entrySet().stream().filter(e -> e.getKey().name().startsWith("SERVFAIL"))
                     .flatMap(e -> e.getValue().values().stream())
