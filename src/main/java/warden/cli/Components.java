@@ -306,6 +306,22 @@ public final class Components implements AutoCloseable {
                 new warden.smtp.auth.SenderLogins(f, Clock.systemUTC(), java.time.Duration.ZERO).problems()));
         problems.forEach(p -> out.add(new ConfigProblem(p.file(), p.line(), "", p.message(), p.fix())));
         out.addAll(CertificateCheckup.problems(config, java.time.Instant.now()));
+        out.addAll(doorProblems(config));
+        return out;
+    }
+
+    /** {@code doors.greylistd.group} must be a group of this system, for the socket file to be given to it. */
+    static List<ConfigProblem> doorProblems(WardenConfig config) {
+        List<ConfigProblem> out = new java.util.ArrayList<>();
+        config.doors().greylistd().flatMap(WardenConfig.GreylistdDoor::group).ifPresent(group -> {
+            try {
+                java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            } catch (IOException | UnsupportedOperationException e) {
+                out.add(warden.config.ConfiguredPaths.problem(config, "doors", "doors.greylistd.group",
+                        new warden.config.ConfiguredPaths.Found("no group '" + group + "' on this system",
+                                "create it (groupadd " + group + "), or name the MTA's group, e.g. Debian-exim")));
+            }
+        });
         return out;
     }
 
@@ -322,6 +338,10 @@ public final class Components implements AutoCloseable {
                 new warden.auth.PasswdFile(f, Clock.systemUTC(), java.time.Duration.ZERO).warnings()
                         .forEach(p -> out.add("auth.passwd_file: " + p)));
         out.addAll(CertificateCheckup.warnings(config, java.time.Instant.now()));
+        if (config.doors().any() && !config.greylist().enabled()) {
+            out.add("doors: greylist.enabled is false, so the doors answer without greylisting and greylistd's"
+                    + " list verbs (add, delete, list, stats) have no store to work on; set greylist.enabled: true");
+        }
         return out;
     }
 

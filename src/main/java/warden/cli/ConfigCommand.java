@@ -59,6 +59,10 @@ public final class ConfigCommand implements Runnable {
                 out.println((target == null ? "built-in defaults" : target) + ": OK");
                 out.println("  hostname " + config.hostname() + ", listening on " + config.listen()
                         + ", data in " + config.dataDir());
+                config.doors().greylistd().ifPresent(d -> out.println("  greylistd door on " + d.addresses()
+                        + " (mode " + String.format("%04o", d.mode()) + d.group().map(g -> ", group " + g).orElse("") + ")"));
+                config.doors().postfix().ifPresent(d -> out.println("  Postfix policy door on " + d.listen()
+                        + " (answer " + d.answer().name().toLowerCase(java.util.Locale.ROOT) + ", max_delay " + d.maxDelay().toSeconds() + "s)"));
                 Components.warnings(config).forEach(w -> out.println("  warning: " + w));
                 return 0;
             }

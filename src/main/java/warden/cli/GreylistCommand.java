@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 
 /**
- * {@code warden greylist list|add|delete|check|stats|purge}: the operator's view of the greylist,
+ * {@code warden greylist list|add|delete|check|stats|purge|import}: the operator's view of the greylist,
  * equivalent to greylistd's {@code greylist} tool, safe to run while the server runs.
  *
  * <p>A subject is a triplet {@code CLIENT SENDER RECIPIENT} ({@code <>} for the null sender) or a
@@ -41,8 +41,8 @@ import java.util.function.Function;
  *
  * <p>It holds no logic beyond arguments to {@link GreylistAdmin} calls and formatting.
  */
-@Command(name = "greylist", mixinStandardHelpOptions = true,
-        description = "List, add, delete and check greylist entries, and show statistics.")
+@Command(name = "greylist", mixinStandardHelpOptions = true, subcommands = GreylistImportCommand.class,
+        description = "List, add, delete and check greylist entries, show statistics, and import greylistd's or postgrey's data.")
 public final class GreylistCommand implements Callable<Integer> {
 
     static final int PASS = 0, GREY = 1, BLACK = 2, USAGE = 64, UNAVAILABLE = 75;
@@ -225,7 +225,7 @@ public final class GreylistCommand implements Callable<Integer> {
         return subject;
     }
 
-    private int run(Function<GreylistAdmin, Integer> action) {
+    int run(Function<GreylistAdmin, Integer> action) {
         try (GreylistAdmin admin = opener.apply(Optional.ofNullable(config))) {
             return action.apply(admin);
         } catch (IllegalArgumentException e) {
@@ -236,12 +236,12 @@ public final class GreylistCommand implements Callable<Integer> {
         }
     }
 
-    private int usage(String message) {
+    int usage(String message) {
         err().println("error: " + message);
         return USAGE;
     }
 
-    private void print(Object value) {
+    void print(Object value) {
         try {
             out().println(JSON.writeValueAsString(value));
         } catch (JsonProcessingException e) {
@@ -258,7 +258,7 @@ public final class GreylistCommand implements Callable<Integer> {
         return s + "s";
     }
 
-    private PrintWriter out() { return spec.commandLine().getOut(); }
+    PrintWriter out() { return spec.commandLine().getOut(); }
 
-    private PrintWriter err() { return spec.commandLine().getErr(); }
+    PrintWriter err() { return spec.commandLine().getErr(); }
 }

@@ -243,7 +243,7 @@ public final class ConfigLoader {
             Section p = d.section("postfix");
             List<WardenConfig.DoorAddress> listen = p.list("listen", List.of(),
                     "\"127.0.0.1:PORT\" or \"unix:PATH\"", ConfigLoader::doorAddress);
-            if (listen.isEmpty()) {
+            if (listen.isEmpty() && p.node("listen").isEmpty()) {
                 p.problem("listen", p.lineOf("listen"), "doors.postfix needs listen",
                         "add listen: [\"127.0.0.1:10023\"] (and check_policy_service inet:127.0.0.1:10023 in Postfix)");
             }

@@ -62,6 +62,25 @@ public final class DoorConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Half-closes the client's side: a read blocked now, or made later, returns end of file
+     * at once, while answers can still be written. A door that must answer a client which
+     * neither ends its line nor shuts down its side (greylistd's {@code greylist} tool) calls
+     * this from a timer after a quiet gap.
+     */
+    public void shutdownInput() {
+        try {
+            channel.shutdownInput();
+        } catch (IOException | RuntimeException ignored) {
+            // the peer has gone: nothing more to read anyway
+        }
+    }
+
+    /** Whether the connection is still open (not closed by its handler, its deadline or an eviction). */
+    boolean isOpen() {
+        return channel.isOpen();
+    }
+
     boolean deadlineBefore(DoorConnection other) {
         return deadline.isBefore(other.deadline);
     }

@@ -252,7 +252,8 @@ public final class DoorListener implements AutoCloseable {
     private void evictOldest() {
         DoorConnection oldest = null;
         for (DoorConnection c : open) {
-            if (oldest == null || c.deadlineBefore(oldest)) oldest = c;
+            // One closed by an earlier eviction stays in the set until its thread ends: not room.
+            if (c.isOpen() && (oldest == null || c.deadlineBefore(oldest))) oldest = c;
         }
         if (oldest != null) oldest.close();
     }

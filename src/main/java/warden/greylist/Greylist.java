@@ -65,6 +65,16 @@ public final class Greylist {
     }
 
     /**
+     * Decides one delivery attempt of a triplet already keyed (by a network the client named, as
+     * greylistd's Exim ACL with {@code -netmask} sends it) and records it. Never throws for a store failure.
+     *
+     * @param client the client as log lines and replies name it
+     */
+    public GreylistResult check(Triplet triplet, String client) {
+        return decide(triplet, client, true);
+    }
+
+    /**
      * What {@link #check} would answer now, without recording anything (greylistd's
      * {@code check}): a grey triplet whose delay has elapsed reports a promoting pass but stays grey.
      */
@@ -115,8 +125,12 @@ public final class Greylist {
         return Optional.of(result);
     }
 
-    /** The greylisting state machine for one triplet entry. Pure: it may run more than once. */
-    private Optional<GreylistEntry> next(Optional<GreylistEntry> current, Instant now) {
+    /**
+     * The greylisting state machine for one entry (a triplet's, or any other key greylistd's
+     * protocol names): unseen turns grey, grey turns white once {@code delay} has passed, white
+     * and black stay and live on. Pure: it may run more than once.
+     */
+    public Optional<GreylistEntry> next(Optional<GreylistEntry> current, Instant now) {
         Optional<GreylistEntry> live = current.filter(e -> !e.expiredAt(now));
         if (live.isEmpty()) {
             return Optional.of(new GreylistEntry(GreylistState.GREY, now, now, now.plus(settings.timeout()), 1, Duration.ZERO));

@@ -9,6 +9,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -88,6 +89,24 @@ public final class GreylistAdmin implements AutoCloseable {
         Duration life = state == GreylistState.GREY ? settings.timeout() : settings.lifetime();
         store.put(key, new GreylistEntry(state, now, now, now.plus(life), 0, Duration.ZERO));
         return key;
+    }
+
+    /**
+     * Stores an entry carried over from another greylist (greylistd, postgrey) with its own
+     * times, under a key made by {@link #key} or {@link Triplet#key()}. A live entry already under
+     * the key is kept unless {@code replace}; an expired one is always overwritten. Returns
+     * whether the entry was written.
+     */
+    public boolean restore(String key, GreylistEntry entry, boolean replace) {
+        Instant now = now();
+        GreylistStore.Change change = store.update(key,
+                current -> replace || current.filter(e -> !e.expiredAt(now)).isEmpty() ? Optional.of(entry) : current);
+        return change.after().equals(Optional.of(entry)) && !change.before().equals(change.after());
+    }
+
+    /** The rules entries are keyed and aged by (network grouping, delay, window, lifetime). */
+    public GreylistSettings settings() {
+        return settings;
     }
 
     /** Removes a subject's entry; returns whether there was one. */
