@@ -40,7 +40,8 @@
 #
 # Environment (defaults in brackets):
 #   REQUESTS [50000]     measured requests per row (the same stream for every row)
-#   WARMUP [20000]       requests before each row, not counted (a JVM needs them to compile its hot paths)
+#   WARMUP [20000]       requests before each Warden row, not counted (a JVM needs them to compile its hot paths)
+#   ANCHOR_WARMUP [2000] the same for postgrey and greylistd (nothing to compile: enough to open their files)
 #   CONNECTIONS [16]     concurrent connections (Postfix protocol: persistent; greylistd: clients)
 #   RUNS [1]             runs; the table shows median (min-max)
 #   ROWS ["postgrey warden-greylist-sqlite warden-engine-sqlite warden-greylist-redis warden-engine-redis
@@ -62,6 +63,7 @@ repo=$(cd "$here/.." && pwd)
 
 REQUESTS=${REQUESTS:-50000}
 WARMUP=${WARMUP:-20000}
+ANCHOR_WARMUP=${ANCHOR_WARMUP:-2000}
 CONNECTIONS=${CONNECTIONS:-16}
 RUNS=${RUNS:-1}
 ROWS=${ROWS:-postgrey warden-greylist-sqlite warden-engine-sqlite warden-greylist-redis warden-engine-redis greylistd warden-greylistd-sqlite warden-greylistd-redis}
@@ -124,8 +126,8 @@ check_prerequisites() {
     esac
   done
   case $FS in disk|tmpfs) ;; *) die "FS must be disk or tmpfs, not '$FS'";; esac
-  [[ $REQUESTS =~ ^[1-9][0-9]*$ && $CONNECTIONS =~ ^[1-9][0-9]*$ && $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ ]] \
-    || die "REQUESTS, CONNECTIONS, RUNS must be positive integers, WARMUP a non-negative one"
+  [[ $REQUESTS =~ ^[1-9][0-9]*$ && $CONNECTIONS =~ ^[1-9][0-9]*$ && $RUNS =~ ^[1-9][0-9]*$ && $WARMUP =~ ^[0-9]+$ && $ANCHOR_WARMUP =~ ^[0-9]+$ ]] \
+    || die "REQUESTS, CONNECTIONS, RUNS must be positive integers, WARMUP and ANCHOR_WARMUP non-negative ones"
   for r in git mvn python3 ss timeout; do command -v "$r" >/dev/null || die "$r not found"; done
   [[ " $ROWS " != *" postgrey "* ]] || [ -x /usr/sbin/postgrey ] || die "/usr/sbin/postgrey not found: apt-get install postgrey"
   [[ " $ROWS " != *" greylistd "* ]] || [ -f /usr/sbin/greylistd ] || die "/usr/sbin/greylistd not found: apt-get install greylistd"
@@ -337,15 +339,17 @@ row() { # name
     warden-engine-*) protocol=postfix store=${r##*-} server=warden-engine; start_warden postfix engine "$store" "$r";;
   esac
   [ "$store" = redis ] && with_redis=1
-  say "run $run: $r ($protocol protocol) at $target: $WARMUP warm-up + $REQUESTS measured, $CONNECTIONS connections"
+  local warmup=$WARMUP
+  [[ $r == warden-* ]] || warmup=$ANCHOR_WARMUP
+  say "run $run: $r ($protocol protocol) at $target: $warmup warm-up + $REQUESTS measured, $CONNECTIONS connections"
   local go=$OUT/go c0 c1 s0 s1 q0 q1 rc=0
   rm -f "$go"
   : >"$OUT/load.out"
   timeout "$ROW_TIMEOUT" "$JAVA_HOME/bin/java" -cp "$load_cp" warden.bench.PolicyLoad --mode "$protocol" \
-    --connect "$target" --connections "$CONNECTIONS" --count "$REQUESTS" --warmup "$WARMUP" --go "$go" \
+    --connect "$target" --connections "$CONNECTIONS" --count "$REQUESTS" --warmup "$warmup" --go "$go" \
     >"$OUT/load.out" 2>&1 &
   load_pid=$!
-  if ((WARMUP > 0)); then
+  if ((warmup > 0)); then
     local deadline=$((SECONDS + ROW_TIMEOUT))
     until grep -q '^warm:' "$OUT/load.out"; do
       kill -0 "$load_pid" 2>/dev/null || break
@@ -375,8 +379,9 @@ row() { # name
   hz=$(getconf CLK_TCK)
   us_per=$(awk -v a="$s0" -v b="$s1" -v n="$REQUESTS" -v hz="$hz" 'BEGIN { printf "%.0f", (b - a) * 1e6 / hz / n }')
   dnsq=$(awk -v a="$q0" -v b="$q1" -v n="$REQUESTS" 'BEGIN { printf "%.2f", (b - a) / n }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$r" "$protocol" "$server" "$store" "$(field ok)" \
-    "$(field rate)" "$(field p50_ms)" "$(field p99_ms)" "$us_per" "$(cpu_percent "$c0" "$c1")" "$dnsq" "$(field answers)" >>"$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$r" "$protocol" "$server" "$store" "$(field ok)" \
+    "$(field rate)" "$(field p50_ms)" "$(field p99_ms)" "$us_per" "$(cpu_percent "$c0" "$c1")" "$dnsq" "$(field answers)" \
+    "$(field client_cpu_us)" >>"$results"
   say "run $run: $r: $(field rate)/s, p50 $(field p50_ms) ms, p99 $(field p99_ms) ms, server CPU ${us_per} us/request, DNS $dnsq questions/request, answers $(field answers)"
 }
 
@@ -391,13 +396,13 @@ report() {
       if (!(k in seen)) { seen[k] = 1; order[++n] = k; proto[k] = $3; server[k] = $4; store[k] = $5 }
       if ($6 == "FAILED") { failed[k] = $13; next }
       reqs[k] = $6; rate[k] = rate[k] " " $7; p50[k] = p50[k] " " $8; p99[k] = p99[k] " " $9
-      cpu[k] = cpu[k] " " $10; busy[k] = busy[k] " " $11; dns[k] = dns[k] " " $12; answers[k] = $13
+      cpu[k] = cpu[k] " " $10; busy[k] = busy[k] " " $11; dns[k] = dns[k] " " $12; answers[k] = $13; ccpu[k] = ccpu[k] " " $14
     }
     END {
       anchor["postfix"] = "postgrey"; anchor["greylistd"] = "greylistd"
       printf "\nmedian of %s run(s) (min-max); every request a new triplet, answered with a greylisting defer; stores on %s\n\n", runs, fs
-      printf "%-9s %-24s %-10s %8s %-22s %8s %8s %9s %5s %6s %8s  %s\n", "protocol", "server", "store", "requests", "req/s",
-        "p50 ms", "p99 ms", "CPU us/r", "cpu%", "DNS/r", "x anchor", "answers"
+      printf "%-9s %-24s %-10s %8s %-22s %8s %8s %9s %9s %5s %6s %8s  %s\n", "protocol", "server", "store", "requests", "req/s",
+        "p50 ms", "p99 ms", "CPU us/r", "client us", "cpu%", "DNS/r", "x anchor", "answers"
       for (i = 1; i <= n; i++) {
         k = order[i]
         if (k in failed && !(k in rate)) {
@@ -405,16 +410,17 @@ report() {
         }
         a = anchor[proto[k]]
         x = (a in rate && median(rate[a]) > 0) ? sprintf("%.2fx", median(rate[k]) / median(rate[a])) : "-"
-        printf "%-9s %-24s %-10s %8s %-22s %8s %8s %9.0f %5.0f %6s %8s  %s\n", proto[k], k, store[k], reqs[k], cell(rate[k]),
-          ms(p50[k]), ms(p99[k]), median(cpu[k]), median(busy[k]), sprintf("%.2f", median(dns[k])), x, answers[k]
+        printf "%-9s %-24s %-10s %8s %-22s %8s %8s %9.0f %9.0f %5.0f %6s %8s  %s\n", proto[k], k, store[k], reqs[k], cell(rate[k]),
+          ms(p50[k]), ms(p99[k]), median(cpu[k]), median(ccpu[k]), median(busy[k]), sprintf("%.2f", median(dns[k])), x, answers[k]
       }
     }' "$results"
   printf '\nreq/s: measured requests / the client'"'"'s wall time; p50/p99: per request, client side (Postfix protocol: request written\n'
   printf 'to the blank line after action=; greylistd: connect to the end of the answer). CPU us/r: CPU time of the server process\n'
-  printf '(Warden: its JVM; postgrey: perl; greylistd: python; a redis row adds redis-server) per request. cpu%%: the whole machine\n'
+  printf '(Warden: its JVM; postgrey: perl; greylistd: python; a redis row adds redis-server) per request; client us: the load\n'
+  printf 'generator'"'"'s CPU per request (its whole JVM). cpu%%: the whole machine\n'
   printf '(%s CPUs, client included). DNS/r: questions the server asked the stream'"'"'s DNS responder per request. x anchor: req/s over\n' "$(nproc)"
-  printf 'postgrey'"'"'s (Postfix protocol) or greylistd'"'"'s (greylistd protocol) in this run. %s connections, %s warm-up requests per row.\n' \
-    "$CONNECTIONS" "$WARMUP"
+  printf 'postgrey'"'"'s (Postfix protocol) or greylistd'"'"'s (greylistd protocol) in this run. %s connections; warm-up: %s requests per Warden row,\n%s per anchor row.\n' \
+    "$CONNECTIONS" "$WARMUP" "$ANCHOR_WARMUP"
 }
 
 # ---- main
@@ -439,7 +445,7 @@ load_start=$(cut -d' ' -f1 /proc/loadavg)
 build
 start_dns
 [[ " $ROWS " != *redis* ]] || start_redis
-printf 'run\trow\tprotocol\tserver\tstore\trequests\trate\tp50_ms\tp99_ms\tserver_cpu_us\tcpu_pct\tdns_per_request\tanswers\n' >"$results"
+printf 'run\trow\tprotocol\tserver\tstore\trequests\trate\tp50_ms\tp99_ms\tserver_cpu_us\tcpu_pct\tdns_per_request\tanswers\tclient_cpu_us\n' >"$results"
 
 for ((run = 1; run <= RUNS; run++)); do
   for r in $ROWS; do row "$r"; done

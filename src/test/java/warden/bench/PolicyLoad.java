@@ -140,13 +140,25 @@ public final class PolicyLoad {
                 samples.clear();
                 answers.clear();
             }
+            long cpu0 = processCpuNanos();
             Phase run = phase(clients, 0, o.count);
+            clientCpuNanos = processCpuNanos() - cpu0;
             return report(run);
         } finally {
             for (Client c : clients) {
                 if (c != null) c.closeQuietly();
             }
         }
+    }
+
+    private long clientCpuNanos = -1;
+
+    /** This JVM's CPU time so far (all threads, JIT and GC included), or -1 if the platform does not tell. */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private void awaitGo() throws IOException, InterruptedException {
@@ -205,6 +217,8 @@ public final class PolicyLoad {
         }
         result.put("max_ms", all.length == 0 ? "-" : ms(all[all.length - 1]));
         result.put("answers", answerText());
+        result.put("client_cpu_us", clientCpuNanos < 0 || run.done == 0 ? "-"
+                : String.format(Locale.ROOT, "%.0f", clientCpuNanos / 1e3 / run.done));
         if (failure.get() != null) {
             System.out.printf("FAILED after %d requests: %s%n", run.done, failure.get());
             result.put("failed", "1");
