@@ -13,8 +13,6 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -349,51 +347,49 @@ public final class PolicyLoad {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
-        private final byte[] line = new byte[4096];
+        /** The answer being read: one request is outstanding, so an answer is all the server sends. */
+        private final byte[] answer = new byte[4096];
 
         PostfixClient(InetSocketAddress address) throws IOException {
             socket = new Socket();
             socket.setTcpNoDelay(true);
             socket.connect(address, 10_000);
             socket.setSoTimeout(120_000);
-            in = new BufferedInputStream(socket.getInputStream(), 8192);
-            out = new BufferedOutputStream(socket.getOutputStream(), 2048);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
         }
 
-        /** Sends the request and reads {@code action=...} and the blank line; returns the action's first word. */
+        /**
+         * Sends the request in one write and reads the answer up to its blank line: exactly one
+         * {@code action=...} line, nothing after the blank line. Returns the action's first word.
+         */
         @Override
         public String ask(int i) throws IOException {
             out.write(Stream.postfixRequest(i));
-            out.flush();
-            String action = null;
-            while (true) {
-                int n = readLine();
-                if (n < 0) throw new IOException("the server closed the connection" + (action == null ? "" : " after " + action));
-                if (n == 0) break;
-                String text = new String(line, 0, n, StandardCharsets.US_ASCII);
-                if (action != null || !text.startsWith("action=")) {
-                    throw new IOException("not one action= line and a blank line: " + (action == null ? "" : action + " / ") + text);
-                }
-                action = text.substring("action=".length());
+            int n = 0;
+            while (end(n) < 0) {
+                if (n == answer.length) throw new IOException("an answer longer than " + answer.length + " bytes");
+                int got = in.read(answer, n, answer.length - n);
+                if (got < 0) throw new IOException("the server closed the connection" + (n == 0 ? "" : " after " + text(n)));
+                n += got;
             }
-            if (action == null) throw new IOException("an empty answer (a blank line without action=)");
-            int space = action.indexOf(' ');
-            return space < 0 ? action : action.substring(0, space);
+            String text = text(end(n));
+            if (!text.startsWith("action=") || text.indexOf('\n') >= 0) {
+                throw new IOException("not one action= line and a blank line: " + text);
+            }
+            int space = text.indexOf(' ');
+            return space < 0 ? text.substring(7) : text.substring(7, space);
         }
 
-        /** Reads one line without its LF (and CR) into {@link #line}; its length, or -1 at the end of input. */
-        private int readLine() throws IOException {
-            int n = 0;
-            int c;
-            while ((c = in.read()) != -1) {
-                if (c == '\n') {
-                    if (n > 0 && line[n - 1] == '\r') n--;
-                    return n;
-                }
-                if (n == line.length) throw new IOException("an answer line longer than " + line.length + " bytes");
-                line[n++] = (byte) c;
-            }
+        /** Where the answer's text ends if the first {@code n} bytes end with a blank line (LF or CRLF), else -1. */
+        private int end(int n) {
+            if (n >= 2 && answer[n - 1] == '\n' && answer[n - 2] == '\n') return n - 2;
+            if (n >= 3 && answer[n - 1] == '\n' && answer[n - 2] == '\r' && answer[n - 3] == '\n') return n - 3;
             return -1;
+        }
+
+        private String text(int n) {
+            return new String(answer, 0, n, StandardCharsets.US_ASCII).replace("\r", "");
         }
 
         @Override
