@@ -77,9 +77,44 @@ class PostfixPolicyInteropTest {
         }
     }
 
+    @Test
+    void answerGreylistIsAPostgreyReplacementAndBouncesAreGreylistedAtData() throws Exception {
+        try (PolicyDoor warden = new PolicyDoor(dir.resolve("warden")).start(", answer: greylist", "policy: {max_delay: 0s}\n")) {
+            try (PostfixInstance postfix = postfix(warden.tcp())) {
+                String door = "postfix policy door (check_policy_service inet), answer: greylist";
+                InteropMatrix.Row forged = InteropMatrix.row(MTA, door, "forged HELO: only greylisted");
+                String reply = rcptReply(swaks(postfix.port(), "mx.warden.test"));
+                assertThat(reply).startsWith("450 4.7.1 <bob@example.test>: Recipient address rejected: ");
+                forged.passed(reply);
+
+                InteropMatrix.Row bounce = InteropMatrix.row(MTA, door, "new bounce (null sender): deferred at DATA");
+                String out = swaks(postfix.port(), "mail.sender.example", "<>");
+                assertThat(rcptReply(out)).startsWith("250");
+                String data = dataReply(out);
+                assertThat(data).startsWith("450 4.7.1 <DATA>: Data command rejected: ");
+                bounce.passed("250 at RCPT; " + data);
+            }
+        }
+    }
+
+    /** The server's reply to DATA in swaks' transcript. */
+    private static String dataReply(String transcript) {
+        List<String> lines = transcript.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("\\s*[~-]> DATA\\s*")) {
+                return lines.get(i + 1).replaceFirst("^\\s*<[*~-]+\\s*", "");
+            }
+        }
+        return "(no DATA reply) " + transcript;
+    }
+
     private static String swaks(int port, String helo) throws IOException, InterruptedException {
+        return swaks(port, helo, "alice@sender.example");
+    }
+
+    private static String swaks(int port, String helo, String from) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("swaks", "--server", "127.0.0.1", "--port", String.valueOf(port),
-                "--timeout", "60", "--helo", helo, "--from", "alice@sender.example", "--to", "bob@example.test",
+                "--timeout", "60", "--helo", helo, "--from", from, "--to", "bob@example.test",
                 "--header", "Subject: through the policy door"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

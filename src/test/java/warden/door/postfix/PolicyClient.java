@@ -16,9 +16,10 @@ import java.util.Map;
 
 /**
  * A Postfix policy client for tests, over loopback TCP or a UNIX socket: sends requests as
- * Postfix's smtpd writes them and reads the {@code action=...} answers.
+ * Postfix's smtpd writes them and reads the {@code action=...} answers. Public for the tests of
+ * other packages (the same-decision table, the policy benchmark).
  */
-final class PolicyClient implements AutoCloseable {
+public final class PolicyClient implements AutoCloseable {
 
     private final SocketChannel channel;
     private final InputStream in;
@@ -31,7 +32,7 @@ final class PolicyClient implements AutoCloseable {
     }
 
     /** Connects to where the door listens: an {@link InetSocketAddress} or a {@link Path}. */
-    static PolicyClient connect(Object address) throws IOException {
+    public static PolicyClient connect(Object address) throws IOException {
         if (address instanceof Path p) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(p));
@@ -44,7 +45,7 @@ final class PolicyClient implements AutoCloseable {
      * A request as Postfix 3.x sends it at RCPT from a clean client, to change with {@code put}.
      * Client 192.0.2.10 (mail.sender.example), port 40000, instance {@code instance}.
      */
-    static Map<String, String> rcpt(String instance) {
+    public static Map<String, String> rcpt(String instance) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("request", "smtpd_access_policy");
         m.put("protocol_state", "RCPT");
@@ -81,14 +82,14 @@ final class PolicyClient implements AutoCloseable {
     }
 
     /** The same request at another stage (DATA, END-OF-MESSAGE...). */
-    static Map<String, String> at(String state, Map<String, String> request) {
+    public static Map<String, String> at(String state, Map<String, String> request) {
         Map<String, String> m = new LinkedHashMap<>(request);
         m.put("protocol_state", state);
         return m;
     }
 
     /** Sends the request and returns the answer's action (the text after {@code action=}). */
-    String ask(Map<String, String> request) throws IOException {
+    public String ask(Map<String, String> request) throws IOException {
         StringBuilder b = new StringBuilder();
         request.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
         b.append('\n');
@@ -97,18 +98,18 @@ final class PolicyClient implements AutoCloseable {
     }
 
     /** Sends raw bytes. */
-    void send(byte[] bytes) throws IOException {
+    public void send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
     /** Half-closes: the door reads end of input. */
-    void shutdownOutput() throws IOException {
+    public void shutdownOutput() throws IOException {
         channel.shutdownOutput();
     }
 
     /** Reads one answer: the action after {@code action=}; fails on anything else. */
-    String answer() throws IOException {
+    public String answer() throws IOException {
         String first = line();
         if (first == null) throw new IOException("the door closed the connection without an answer");
         String blank = line();
@@ -117,7 +118,7 @@ final class PolicyClient implements AutoCloseable {
     }
 
     /** Whether the door closed its side: the next read gives end of input. */
-    boolean closedByDoor() throws IOException {
+    public boolean closedByDoor() throws IOException {
         try {
             return in.read() < 0;
         } catch (IOException reset) {
