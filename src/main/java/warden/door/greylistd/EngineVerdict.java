@@ -3,9 +3,10 @@ package warden.door.greylistd;
 import warden.greylist.Greylist;
 import warden.greylist.GreylistResult;
 import warden.greylist.GreylistState;
+import warden.mail.ClientText;
 import warden.mail.Reply;
-import warden.policy.Check;
 import warden.policy.Decision;
+import warden.policy.DialoguePolicy;
 import warden.policy.Finding;
 import warden.policy.PolicyEngine;
 import warden.policy.PolicySession;
@@ -117,7 +118,7 @@ final class EngineVerdict {
             case GreylistResult.Grey g2 -> GreylistState.GREY;
             case GreylistResult.Unavailable u -> u.reply().isPresent() ? GreylistState.GREY : GreylistState.WHITE;
         };
-        return new Answer(state, Stage.RCPT, Check.oneLine(why), Duration.ZERO);
+        return new Answer(state, Stage.RCPT, ClientText.ascii(why, 1500), Duration.ZERO);
     }
 
     /** The decisions so far: the first refusal, the findings that counted, the delays asked. */
@@ -131,7 +132,9 @@ final class EngineVerdict {
             stage = at;
             delay = delay.plus(d.delay());
             for (Finding f : d.findings()) {
-                if (f.outcome() != Finding.Outcome.FAIL && f.outcome() != Finding.Outcome.TEMPFAIL) continue;
+                // What cost the client something, and the greylist's word whatever it was (often the reason for white).
+                boolean counts = f.outcome() == Finding.Outcome.FAIL || f.outcome() == Finding.Outcome.TEMPFAIL;
+                if (!counts && !f.check().equals(DialoguePolicy.GREYLIST)) continue;
                 String line = f.check() + " " + f.outcome().label() + ": " + f.reason();
                 if (!findings.contains(line)) findings.add(line);
             }
@@ -146,7 +149,7 @@ final class EngineVerdict {
             refusal.ifPresent(r -> why.append(' ').append(r));
             if (findings.isEmpty()) why.append(refusal.isPresent() ? "" : " nothing found");
             else why.append("; ").append(String.join("; ", findings));
-            return new Answer(state, stage, Check.oneLine(why.toString()), delay);
+            return new Answer(state, stage, ClientText.ascii(why.toString(), 1500), delay);
         }
     }
 

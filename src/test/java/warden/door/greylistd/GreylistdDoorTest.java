@@ -86,6 +86,16 @@ class GreylistdDoorTest {
             x.expect("203.0.113.8 carol@example.org dave@example.net", "white");
             x.expect("UPDATE   --GREY\t192.0.2.60  Eve@Example.ORG   frank@example.net", "true");
             x.expect("status 192.0.2.60 eve@example.org frank@example.net", "grey");
+            assertThat(w.mainlog()).as("a line per decision").contains(
+                    (way.unix ? "greylistd unix: " : "greylistd 127.0.0.1:"),
+                    "update --grey 192.0.2.1 alice@example.org bob@example.net -> true (grey) (rcpt 451 4.7.1 192.0.2.1 is not yet"
+                    + " authorized to deliver mail from <alice@example.org> to <bob@example.net>. Please try later.; client-no-ptr fail:"
+                    + " the client 192.0.2.1 has no reverse DNS name; greylist fail: greylisted <alice@example.org> ->"
+                    + " <bob@example.net>, retry in 60s)",
+                    "check 192.0.2.1 alice@example.org bob@example.net -> white (rcpt; client-no-ptr fail: the client 192.0.2.1 has no"
+                    + " reverse DNS name; greylist pass: <alice@example.org> -> <bob@example.net> (peeked, nothing recorded) passes after 61s"
+                    + " of greylisting)",
+                    "update bogus -> grey (first seen)");
             String mrtg = GreylistdClient.ask(at, "mrtg", way.framing);
             assertThat(mrtg.lines().toList()).hasSize(4);
             assertThat(mrtg.lines().limit(3).toList()).containsExactly("4", "1", "1 minute and 1 second");

@@ -55,12 +55,27 @@ final class GreylistdProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder("python3", DAEMON.toString(), config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("greylistd.out").toFile());
         pb.environment().remove("PYTHONHASHSEED");
+        // A socket file an earlier instance left must not pass for this one's: wait for a connection.
+        Files.deleteIfExists(socket);
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!Files.exists(socket)) {
+        while (!answers()) {
             if (!process.isAlive()) throw new AssertionError("greylistd exited: " + Files.readString(dir.resolve("greylistd.out")));
-            if (System.nanoTime() > deadline) throw new AssertionError("greylistd made no socket at " + socket + " within 15 s");
+            if (System.nanoTime() > deadline) throw new AssertionError("greylistd did not answer on " + socket + " within 15 s");
             Thread.sleep(20);
+        }
+    }
+
+    /** Whether greylistd accepts a connection on its socket (the probe sends nothing: greylistd answers "error: No data received"). */
+    private boolean answers() {
+        if (!Files.exists(socket)) return false;
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.shutdownOutput();
+            readAll(ch);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
