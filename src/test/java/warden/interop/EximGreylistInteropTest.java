@@ -18,7 +18,6 @@ import warden.testing.TestFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -87,6 +86,148 @@ class EximGreylistInteropTest {
         }
     }
 
+    // ---- Warden's door ------------------------------------------------------------------------------
+
+    @Test
+    void aNewTripletIsDeferredAndItsRetryAcceptedAndDelivered() throws Exception {
+        var first = InteropMatrix.row(EXIM, "Warden greylistd door, seed ACL", "(a) new triplet: swaks gets 451");
+        var retry = InteropMatrix.row(EXIM, "Warden greylistd door, seed ACL", "(b) retry after the delay (clock moved): accepted, delivered");
+        try (Setup s = Setup.start(dir, "", GreylistAcl.SEED)) {
+            String out = swaks(s.exim, "127.0.0.7", "alice@example.org", "bob@example.test");
+            assertThat(joined(out)).contains("451 127.0.0.7" + SEED_TEXT.formatted("alice@example.org", "bob@example.test"));
+            assertThat(out).doesNotContain("<** 5");
+            s.exim.awaitLine("[127.0.0.7] F=<alice@example.org> temporarily rejected RCPT <bob@example.test>: greylisted.");
+            s.awaitWardenLine("greylistd ", "127.0.0.7 alice@example.org bob@example.test", "-> grey");
+            first.passed("RCPT 451 \"127.0.0.7 is not yet authorized to deliver mail from <alice@example.org> to <bob@example.test>."
+                    + " Please try later.\"; Exim logs \"greylisted.\"");
+
+            s.clock.advance(DELAY.plusSeconds(1));
+            out = swaks(s.exim, "127.0.0.7", "alice@example.org", "bob@example.test");
+            assertThat(out).contains("<-  250 Accepted").contains("<-  250 OK id=").contains("exit=0");
+            List<Path> mail = s.exim.awaitDelivered("bob", 1, LogWait.DEADLINE);
+            assertThat(Files.readString(mail.get(0))).contains("Return-path: <alice@example.org>").contains("Subject: test");
+            s.exim.awaitLine("=> bob <bob@example.test> R=local_user T=maildir_delivery");
+            retry.passed("RCPT 250, DATA 250, delivered to the Maildir (Exim \"=> bob\")");
+        }
+    }
+
+    @Test
+    void eximTestModeShowsTheDeferAndLaterTheAcceptWithBothAclForms() throws Exception {
+        forBothForms("(c) exim -bh: defer, then accept after the delay", "", (s, form) -> {
+            EximInstance.Bh bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).contains("451 192.0.2.10"
+                    + SEED_TEXT.formatted("carol@example.org", "bob@example.test"));
+            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= grey" : "= true");
+
+            s.clock.advance(DELAY.plusSeconds(1));
+            bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).contains("250 Accepted").noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= white" : "= false");
+            return "first -bh: RCPT 451 with the seed's text (socket answered "
+                    + (form == GreylistAcl.SEED ? "grey" : "true to --grey") + "); after the delay: 250 Accepted (socket answered "
+                    + (form == GreylistAcl.SEED ? "white" : "false to --grey and to --black") + ")";
+        });
+    }
+
+    @Test
+    void aBounceIsDeferredAtDataNotAtRcpt() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, seed ACL", "(d) bounce (MAIL FROM:<>): RCPT 250, 451 at DATA");
+        try (Setup s = Setup.start(dir, "", GreylistAcl.SEED)) {
+            String out = swaks(s.exim, "127.0.0.8", "<>", "bob@example.test");
+            assertThat(out).contains(" -> RCPT TO:<bob@example.test>\n<-  250 Accepted");
+            assertThat(joined(out)).contains("451 127.0.0.8 is not yet authorized to send delivery status reports to <bob@example.test>."
+                    + " Please try later.");
+            assertThat(out).doesNotContain("<-  250 OK id=");
+            s.exim.awaitLine("[127.0.0.8]", "F=<> temporarily rejected after DATA: greylisted.");
+
+            s.clock.advance(DELAY.plusSeconds(1));
+            out = swaks(s.exim, "127.0.0.8", "<>", "bob@example.test");
+            assertThat(out).contains("<-  250 OK id=");
+            s.exim.awaitDelivered("bob", 1, LogWait.DEADLINE);
+            row.passed("RCPT 250; after the data 451 \"127.0.0.8 is not yet authorized to send delivery status reports to"
+                    + " <bob@example.test>. Please try later.\"; after the delay accepted and delivered");
+        }
+        var debian = InteropMatrix.row(EXIM, "Warden greylistd door, Debian greylistd-setup-exim4 ACL",
+                "(d) bounce (MAIL FROM:<>): RCPT 250, 451 at DATA");
+        Path d = Files.createDirectories(dir.resolve("debian"));
+        try (Setup s = Setup.start(d, "", GreylistAcl.DEBIAN)) {
+            EximInstance.Bh bh = s.exim.bh("192.0.2.12", dialogue("", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).contains("250 Accepted")
+                    .contains("451 192.0.2.12 is not yet authorized to deliver mail from <> to <bob@example.test>. Please try later.");
+            assertThat(bh.trace()).contains("{--grey $sender_host_address $recipients}");
+            s.clock.advance(DELAY.plusSeconds(1));
+            bh = s.exim.bh("192.0.2.12", dialogue("", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).anyMatch(r -> r.startsWith("250 OK id="))
+                    .noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+            debian.passed("exim -bh: RCPT 250, after the data 451 \"192.0.2.12 is not yet authorized to deliver mail from <> to"
+                    + " <bob@example.test>. Please try later.\" (--grey IP $recipients: true); after the delay 250");
+        }
+    }
+
+    @Test
+    void aClientInADnsBlacklistIsRefusedThroughTheBlackAnswer() throws Exception {
+        String dnsbl = """
+                dnsbl: {threshold: 1, lists: [bl.test]}
+                checks: {dnsbl-listed: {action: deny}}
+                """;
+        forBothForms("(e) client in a DNSBL (127.0.0.2): refused by the black verb", dnsbl, (s, form) -> {
+            s.dns.a("66.100.51.198.bl.test", "127.0.0.2").txt("66.100.51.198.bl.test", "listed for the test");
+            EximInstance.Bh bh = s.exim.bh("198.51.100.66", dialogue("mallory@example.net", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).contains("550 198.51.100.66 is blacklisted from delivering mail from"
+                    + " <mallory@example.net> to <bob@example.test>.");
+            assertThat(s.dns.queries("66.100.51.198.bl.test")).isPositive();
+            return "RCPT 550 \"198.51.100.66 is blacklisted from delivering mail from <mallory@example.net> to"
+                    + " <bob@example.test>.\" (" + (form == GreylistAcl.SEED ? "answer black" : "--grey false, --black true") + ")";
+        });
+    }
+
+    @Test
+    void aTripletBlacklistedWithGreylistdsOwnToolIsRefused() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, seed ACL", "(f) greylist add --black (greylistd's tool): refused");
+        try (Setup s = Setup.start(dir, "", GreylistAcl.SEED)) {
+            GreylistdInstance.Tool added = GreylistdInstance.tool(s.socket, dir, "add", "--black", "127.0.0.9", "spam@bad.example",
+                    "bob@example.test");
+            assertThat(added.output().strip()).isEqualTo("Added to blacklist");
+            String out = swaks(s.exim, "127.0.0.9", "spam@bad.example", "bob@example.test");
+            assertThat(joined(out)).contains("550 127.0.0.9 is blacklisted from delivering mail from <spam@bad.example> to <bob@example.test>.");
+            s.exim.awaitLine("[127.0.0.9] F=<spam@bad.example> rejected RCPT <bob@example.test>: blacklisted.");
+            assertThat(GreylistdInstance.tool(s.socket, dir, "status", "127.0.0.9", "spam@bad.example", "bob@example.test").output().strip())
+                    .isEqualTo("black");
+            row.passed("greylist add --black -> \"Added to blacklist\"; RCPT 550 \"127.0.0.9 is blacklisted from delivering mail from"
+                    + " <spam@bad.example> to <bob@example.test>.\"; Exim logs \"blacklisted.\"");
+        }
+    }
+
+    @Test
+    void withWardenStoppedTheAclsFailOpen() throws Exception {
+        forBothForms("(g) Warden stopped: fail open", "", (s, form) -> {
+            s.warden.close();
+            assertThat(s.socket).doesNotExist();
+            String out = swaks(s.exim, "127.0.0.10", "alice@example.org", "bob@example.test");
+            assertThat(out).contains("<-  250 Accepted").contains("<-  250 OK id=").doesNotContain("<** ");
+            s.exim.awaitDelivered("bob", 1, LogWait.DEADLINE);
+            EximInstance.Bh bh = s.exim.bh("192.0.2.11", dialogue("alice@example.org", "bob@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).contains("250 Accepted").noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+            // the trace shows the expansion's value: the fail string, "" or "false"
+            assertThat(bh.trace()).containsPattern(form == GreylistAcl.SEED ? "\\{5s}\\{}\\{}}\\n>>> +=[ ]*\\n" : "\\{5s}\\{}\\{false}}\\n>>> += false\\n");
+            return "socket gone: readsocket expands to " + (form == GreylistAcl.SEED ? "\"\"" : "\"false\"")
+                    + ", RCPT 250, delivered; nothing deferred or refused";
+        });
+    }
+
+    @Test
+    void inReportModeTheFirstAttemptIsAcceptedAndWardenLogsWhatItWouldHaveAnswered() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, seed ACL", "(h) policy.mode: report: accepted, the would-be answer logged");
+        try (Setup s = Setup.start(dir, "policy: {mode: report}\n", GreylistAcl.SEED)) {
+            String out = swaks(s.exim, "127.0.0.11", "alice@example.org", "bob@example.test");
+            assertThat(out).contains("<-  250 Accepted").contains("<-  250 OK id=").doesNotContain("<** ");
+            s.exim.awaitDelivered("bob", 1, LogWait.DEADLINE);
+            String line = s.awaitWardenLine("report: greylistd ", "127.0.0.11 alice@example.org bob@example.test", "-> white",
+                    "would answer grey");
+            row.passed("RCPT 250, delivered; Warden's main log: " + line.substring(line.indexOf("report: ")));
+        }
+    }
+
     // ---- the parts ----------------------------------------------------------------------------------
 
     /** Warden serving the greylistd door on a UNIX socket for Debian-exim, and Exim asking it. */
@@ -98,7 +239,7 @@ class EximGreylistInteropTest {
         final ServeCommand.Running warden;
         final EximInstance exim;
 
-        private Setup(Path dir, String extraYaml, GreylistAcl form) throws Exception {
+        private Setup(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
             dns = TestDnsServer.start();
             try {
                 clientNames(dns);
@@ -120,7 +261,9 @@ class EximGreylistInteropTest {
                         %s""".formatted(data, dns.address().getPort(), DELAY.toSeconds(), socket, extraYaml));
                 warden = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(new ByteArrayOutputStream(), true), clock);
                 try {
-                    exim = EximInstance.in(dir).greylistd(form, socket).start();
+                    EximInstance.Builder b = EximInstance.in(dir).greylistd(form, socket);
+                    for (String m : mailboxes) b.mailbox(m);
+                    exim = b.start();
                 } catch (Exception | Error e) {
                     warden.close();
                     throw e;
@@ -131,8 +274,8 @@ class EximGreylistInteropTest {
             }
         }
 
-        static Setup start(Path dir, String extraYaml, GreylistAcl form) throws Exception {
-            return new Setup(dir, extraYaml, form);
+        static Setup start(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
+            return new Setup(dir, extraYaml, form, mailboxes);
         }
 
         /** The first line of Warden's main log with every fragment. */
@@ -163,6 +306,21 @@ class EximGreylistInteropTest {
         }
     }
 
+    /** One case, run with each ACL form against a fresh Warden and Exim; it returns what was seen. */
+    private interface FormCase {
+        String run(Setup s, GreylistAcl form) throws Exception;
+    }
+
+    /** Runs {@code body} with the seed's and with Debian's ACL, each its own matrix row for {@code kase}. */
+    private void forBothForms(String kase, String extraYaml, FormCase body) throws Exception {
+        for (GreylistAcl form : List.of(GreylistAcl.SEED, GreylistAcl.DEBIAN)) {
+            var row = InteropMatrix.row(EXIM, "Warden greylistd door, " + formName(form), kase);
+            try (Setup s = Setup.start(Files.createDirectories(dir.resolve(form.name())), extraYaml, form)) {
+                row.passed(body.run(s, form));
+            }
+        }
+    }
+
     private static String formName(GreylistAcl form) {
         return form == GreylistAcl.SEED ? "seed ACL" : "Debian greylistd-setup-exim4 ACL";
     }
@@ -173,14 +331,26 @@ class EximGreylistInteropTest {
                 "From: <" + from + ">", "To: <" + to + ">", "Subject: exim -bh", "", "hello", ".", "QUIT"};
     }
 
-    /** swaks from {@code localIp} (any 127/8 address is ours) to Exim's daemon; its transcript and exit status. */
+    /**
+     * swaks from {@code localIp} (any 127/8 address is ours) to Exim's daemon; its transcript and exit
+     * status. {@code from} "<>" is the null sender. No input (swaks prompts for what it lacks), at
+     * most 60 s.
+     */
     private static String swaks(EximInstance exim, String localIp, String from, String to) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("swaks", "--server", "127.0.0.1", "--port", String.valueOf(exim.port()),
                 "--local-interface", localIp, "--helo", "mail.sender.example", "--from", from, "--to", to, "--timeout", "30"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return out + "\nexit=" + p.exitValue();
+        Path out = Files.createTempFile("swaks", ".out");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("swaks did not finish within 60 s:\n" + TestFiles.readOrEmpty(out));
+            }
+            return TestFiles.readOrEmpty(out) + "\nexit=" + p.exitValue();
+        } finally {
+            Files.deleteIfExists(out);
+        }
     }
 
     /** swaks' transcript with each multi-line reply on one line: {@code 451 a b} for {@code <** 451-a} and {@code <** 451 b}. */
