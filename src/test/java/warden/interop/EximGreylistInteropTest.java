@@ -114,15 +114,9 @@ class EximGreylistInteropTest {
     @Test
     void eximTestModeShowsTheDeferAndLaterTheAcceptWithBothAclForms() throws Exception {
         forBothForms("(c) exim -bh: defer, then accept after the delay", "", (s, form) -> {
-            EximInstance.Bh bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
-            assertThat(bh.joinedReplies()).as(bh.trace()).contains("451 192.0.2.10"
-                    + SEED_TEXT.formatted("carol@example.org", "bob@example.test"));
-            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= grey" : "= true");
-
-            s.clock.advance(DELAY.plusSeconds(1));
-            bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
-            assertThat(bh.joinedReplies()).as(bh.trace()).contains("250 Accepted").noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
-            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= white" : "= false");
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.10");
+            assertThat(bh[0].trace()).contains(form == GreylistAcl.SEED ? "= grey" : "= true");
+            assertThat(bh[1].trace()).contains(form == GreylistAcl.SEED ? "= white" : "= false");
             return "first -bh: RCPT 451 with the seed's text (socket answered "
                     + (form == GreylistAcl.SEED ? "grey" : "true to --grey") + "); after the delay: 250 Accepted (socket answered "
                     + (form == GreylistAcl.SEED ? "white" : "false to --grey and to --black") + ")";
@@ -228,6 +222,29 @@ class EximGreylistInteropTest {
         }
     }
 
+    @Test
+    void theTcpDoorAnswersExim() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door on loopback TCP, seed ACL",
+                "(j) ${readsocket{inet:127.0.0.1:PORT}...}: defer, then accept");
+        try (Setup s = Setup.tcp(dir, GreylistAcl.SEED)) {
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.10");
+            assertThat(bh[0].trace()).containsPattern("readsocket\\{inet:127\\.0\\.0\\.1:[0-9]+}");
+            row.passed("exim -bh: RCPT 451 with the seed's text, after the delay 250 (answers grey, then white over TCP)");
+        }
+    }
+
+    @Test
+    void debiansNetmaskFormGreylistsTheClientsNetwork() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, Debian greylistd-setup-exim4 -netmask=24 ACL",
+                "(k) --grey ${mask:$sender_host_address/24}: defer, then a neighbour's retry accepted");
+        try (Setup s = Setup.start(dir, "", GreylistAcl.DEBIAN_NETMASK_24)) {
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.11");
+            assertThat(bh[0].trace()).contains("{--grey ${mask:$sender_host_address/24} $sender_address $local_part@$domain}");
+            s.awaitWardenLine("greylistd ", "--grey 192.0.2.0/24 carol@example.org bob@example.test");
+            row.passed("exim -bh from 192.0.2.10: RCPT 451 (asked --grey 192.0.2.0/24 ...); after the delay from 192.0.2.11: 250");
+        }
+    }
+
     // ---- the parts ----------------------------------------------------------------------------------
 
     /** Warden serving the greylistd door on a UNIX socket for Debian-exim, and Exim asking it. */
@@ -239,7 +256,11 @@ class EximGreylistInteropTest {
         final ServeCommand.Running warden;
         final EximInstance exim;
 
-        private Setup(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
+        /**
+         * @param tcp the door on loopback TCP ({@code doors.greylistd.listen}, Exim asking
+         *            {@code inet:127.0.0.1:PORT}) instead of the UNIX socket
+         */
+        private Setup(Path dir, String extraYaml, GreylistAcl form, boolean tcp, String... mailboxes) throws Exception {
             dns = TestDnsServer.start();
             try {
                 clientNames(dns);
@@ -257,11 +278,14 @@ class EximGreylistInteropTest {
                         dns: {servers: ["127.0.0.1:%d"], timeout: 1s, retries: 0}
                         greylist: {delay: %ds}
                         doors:
-                          greylistd: {socket: %s, mode: "0660", group: Debian-exim}
-                        %s""".formatted(data, dns.address().getPort(), DELAY.toSeconds(), socket, extraYaml));
+                          greylistd: %s
+                        %s""".formatted(data, dns.address().getPort(), DELAY.toSeconds(),
+                        tcp ? "{listen: \"127.0.0.1:0\"}" : "{socket: " + socket + ", mode: \"0660\", group: Debian-exim}", extraYaml));
                 warden = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(new ByteArrayOutputStream(), true), clock);
                 try {
-                    EximInstance.Builder b = EximInstance.in(dir).greylistd(form, socket);
+                    String name = tcp ? "inet:127.0.0.1:" + ((java.net.InetSocketAddress) warden.doors().greylistdAddresses().get(0)).getPort()
+                            : socket.toString();
+                    EximInstance.Builder b = EximInstance.in(dir).greylistd(form, name);
                     for (String m : mailboxes) b.mailbox(m);
                     exim = b.start();
                 } catch (Exception | Error e) {
@@ -275,7 +299,12 @@ class EximGreylistInteropTest {
         }
 
         static Setup start(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
-            return new Setup(dir, extraYaml, form, mailboxes);
+            return new Setup(dir, extraYaml, form, false, mailboxes);
+        }
+
+        /** Warden's greylistd door on loopback TCP only. */
+        static Setup tcp(Path dir, GreylistAcl form) throws Exception {
+            return new Setup(dir, "", form, true);
         }
 
         /** The first line of Warden's main log with every fragment. */
@@ -323,6 +352,22 @@ class EximGreylistInteropTest {
 
     private static String formName(GreylistAcl form) {
         return form == GreylistAcl.SEED ? "seed ACL" : "Debian greylistd-setup-exim4 ACL";
+    }
+
+    /**
+     * {@code exim -bh firstIp}: RCPT 451 with the seed's text; the clock moved past the delay;
+     * {@code exim -bh retryIp}: the message accepted, nothing deferred or refused. Both runs, for
+     * their traces.
+     */
+    private static EximInstance.Bh[] deferThenAccept(Setup s, String firstIp, String retryIp) throws Exception {
+        EximInstance.Bh first = s.exim.bh(firstIp, dialogue("carol@example.org", "bob@example.test"));
+        assertThat(first.joinedReplies()).as(first.trace())
+                .contains("451 " + firstIp + SEED_TEXT.formatted("carol@example.org", "bob@example.test"));
+        s.clock.advance(DELAY.plusSeconds(1));
+        EximInstance.Bh retry = s.exim.bh(retryIp, dialogue("carol@example.org", "bob@example.test"));
+        assertThat(retry.joinedReplies()).as(retry.trace()).contains("250 Accepted").anyMatch(r -> r.startsWith("250 OK id="))
+                .noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+        return new EximInstance.Bh[] {first, retry};
     }
 
     /** An SMTP dialogue for {@code exim -bh}: one message from {@code from} to {@code to}. */
