@@ -88,7 +88,7 @@ public final class GreylistdServer implements DoorListener.Handler {
         out.write(answer.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         connection.shutdownOutput();
-        RequestReader.drain(connection);
+        if (!(framed instanceof RequestReader.Framed.Request r && r.ended())) RequestReader.drain(connection);
     }
 
     /** The answer to one request; never throws. */

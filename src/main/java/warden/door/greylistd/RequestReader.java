@@ -36,8 +36,13 @@ final class RequestReader {
 
     /** What the client sent. */
     sealed interface Framed {
-        /** A request (possibly empty: greylistd answers {@code No data received}). */
-        record Request(String text) implements Framed {}
+        /**
+         * A request (possibly empty: greylistd answers {@code No data received}).
+         *
+         * @param ended whether the client's input has ended (end of file, or shut after the quiet
+         *              gap): nothing is left to {@link #drain}
+         */
+        record Request(String text, boolean ended) implements Framed {}
 
         /** More than {@value #MAX_REQUEST} bytes before any newline. */
         record TooLong() implements Framed {}
@@ -57,7 +62,7 @@ final class RequestReader {
                 if (r < 0) break;
                 int end = n + r;
                 for (int i = n; i < end; i++) {
-                    if (buf[i] == '\n') return new Framed.Request(decode(buf, i));
+                    if (buf[i] == '\n') return new Framed.Request(decode(buf, i), false);
                 }
                 n = end;
                 if (gap == null) gap = later(QUIET_GAP, connection);
@@ -65,7 +70,7 @@ final class RequestReader {
         } finally {
             if (gap != null) gap.interrupt();
         }
-        return n > MAX_REQUEST ? new Framed.TooLong() : new Framed.Request(decode(buf, n));
+        return n > MAX_REQUEST ? new Framed.TooLong() : new Framed.Request(decode(buf, n), true);
     }
 
     /**
