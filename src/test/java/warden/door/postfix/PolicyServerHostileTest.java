@@ -126,11 +126,18 @@ class PolicyServerHostileTest {
         LogWait.line(this::log, "postfix-policy", "incomplete request");
     }
 
+    /**
+     * Issue 10's 10 000 idle connections, fewer when this process may not open that many files
+     * (the door keeps 2 000 at most, so 2 100 already pushes some out).
+     */
     @Test
-    void twoThousandIdleConnectionsDoNotLockOutARealRequest() throws Exception {
+    void tenThousandIdleConnectionsDoNotLockOutARealRequest() throws Exception {
+        long maxFiles = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean u ? u.getMaxFileDescriptorCount() : 4_500;
+        int count = (int) Math.max(2_100, Math.min(10_000, maxFiles - 2_500));
         List<PolicyClient> idle = new ArrayList<>();
         try {
-            for (int i = 0; i < 2_100; i++) idle.add(PolicyClient.connect(tcp()));
+            for (int i = 0; i < count; i++) idle.add(PolicyClient.connect(tcp()));
             // The idle ones were silent longer: a connection over the limit pushes one of them out.
             clock.advance(Duration.ofSeconds(5));
             stillAnswers();

@@ -9,6 +9,7 @@ import warden.testing.LogWait;
 import warden.testing.TestClock;
 import warden.testing.TestDnsServer;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -200,5 +201,22 @@ class PolicyServerTest {
             assertThat(c.ask(with(PolicyClient.rcpt("I1.1"), "helo_name", "mx.warden.test", "sasl_method", "PLAIN",
                     "sasl_username", "alice", "encryption_protocol", "TLSv1.3"))).isEqualTo("DUNNO");
         }
+    }
+
+    @Test
+    void requestsBeforeMailAreOneSessionWithTheTransactionsThatFollow() throws Exception {
+        start("", "policy: {max_delay: 0s}\n");
+        try (PolicyClient c = PolicyClient.connect(tcp())) {
+            // smtpd_delay_reject = no: Postfix asks at CONNECT and HELO, before any instance exists.
+            Map<String, String> connect = with(PolicyClient.at("CONNECT", PolicyClient.rcpt("")), "helo_name", "",
+                    "sender", "", "recipient", "");
+            assertThat(c.ask(connect)).isEqualTo("DUNNO");
+            Map<String, String> helo = with(PolicyClient.at("EHLO", PolicyClient.rcpt("")), "helo_name", "mx.warden.test",
+                    "sender", "", "recipient", "");
+            assertThat(c.ask(helo)).isEqualTo("DUNNO"); // reject_at: rcpt holds the refusal until RCPT
+            assertThat(c.ask(with(PolicyClient.rcpt("N1.1"), "helo_name", "mx.warden.test"))).startsWith("REJECT 5.7.1");
+        }
+        // One session: the client was looked up once.
+        assertThat(dns.ptrQueries(InetAddress.getByName("192.0.2.10"))).isEqualTo(1);
     }
 }

@@ -11,7 +11,7 @@ import warden.greylist.GreylistResult;
 import warden.greylist.GreylistSettings;
 import warden.greylist.GreylistState;
 import warden.greylist.NetworkKey;
-import warden.greylist.SqliteGreylistStore;
+import warden.greylist.GreylistStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,7 +109,7 @@ class GreylistdImportTest {
         assertThat(files.get("192.0.2.50 alice@example.org bob@example.net").state()).isEqualTo(GreylistState.GREY); // lost to the white one
 
         // Warden's own greylist, on the imported store, decides as greylistd did before its restart.
-        try (SqliteGreylistStore store = cli.open()) {
+        try (GreylistStore store = cli.open()) {
             Greylist live = new Greylist(store, WARDEN, Clock.systemUTC());
             assertThat(live.check(NetworkKey.literal("192.0.2.77"), "alice@example.org", "bob@example.net"))
                     .isInstanceOf(GreylistResult.Pass.class);

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class GreylistdProcess implements AutoCloseable {
 
     static final Path DAEMON = Path.of("/usr/sbin/greylistd");
+    /** The interpreter greylistd's package names in its #! line; a "python3" on PATH may be a slow pyenv shim. */
+    static final String PYTHON = "/usr/bin/python3";
     static final Path TOOL = Path.of("/usr/bin/greylist");
 
     final Path dir;
@@ -52,7 +54,7 @@ final class GreylistdProcess implements AutoCloseable {
                 "[socket]", "path = " + socket, "mode = 0600",
                 "[data]", "update = 600", "statefile = " + states, "tripletfile = " + triplets,
                 "savetriplets = " + saveTriplets, "singlecheck = false", "singleupdate = false", ""));
-        ProcessBuilder pb = new ProcessBuilder("python3", DAEMON.toString(), config.toString())
+        ProcessBuilder pb = new ProcessBuilder(PYTHON, DAEMON.toString(), config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("greylistd.out").toFile());
         pb.environment().remove("PYTHONHASHSEED");
         // A socket file an earlier instance left must not pass for this one's: wait for a connection.
@@ -108,7 +110,7 @@ final class GreylistdProcess implements AutoCloseable {
             if (!script.contains("\"/etc/greylistd/config\"")) throw new AssertionError(TOOL + " no longer names /etc/greylistd/config");
             Files.writeString(copy, script.replace("\"/etc/greylistd/config\"", "\"" + config + "\""));
         }
-        List<String> command = new ArrayList<>(List.of("python3", copy.toString()));
+        List<String> command = new ArrayList<>(List.of(PYTHON, copy.toString()));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);

@@ -5,6 +5,7 @@ import warden.cli.GreylistCommand;
 import warden.greylist.GreylistAdmin;
 import warden.greylist.GreylistEntry;
 import warden.greylist.GreylistSettings;
+import warden.greylist.GreylistStore;
 import warden.greylist.SqliteGreylistStore;
 
 import java.io.PrintWriter;
@@ -13,18 +14,25 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.SortedMap;
+import java.util.function.Supplier;
 
 /** {@code warden greylist …} as the operator runs it, on a real SQLite store in a test directory. */
 final class ImportCli {
 
     record Run(int status, String out, String err) {}
 
-    private final Path store;
+    private final Supplier<GreylistStore> stores;
     private final GreylistSettings settings;
-    private final Clock clock = Clock.systemUTC();
+    private static final Clock CLOCK = Clock.systemUTC();
 
+    /** On a SQLite store under {@code dataDir}. */
     ImportCli(Path dataDir, GreylistSettings settings) {
-        this.store = dataDir.resolve(SqliteGreylistStore.FILE_NAME);
+        this(() -> new SqliteGreylistStore(dataDir.resolve(SqliteGreylistStore.FILE_NAME), CLOCK, Duration.ZERO), settings);
+    }
+
+    /** On the stores {@code stores} opens (a Redis one, say). */
+    ImportCli(Supplier<GreylistStore> stores, GreylistSettings settings) {
+        this.stores = stores;
         this.settings = settings;
     }
 
@@ -39,17 +47,18 @@ final class ImportCli {
     }
 
     GreylistAdmin admin() {
-        return new GreylistAdmin(new SqliteGreylistStore(store, clock, Duration.ZERO), settings, clock);
+        return new GreylistAdmin(stores.get(), settings, CLOCK);
     }
 
     /** Every entry in the store, as a fresh connection reads it. */
     SortedMap<String, GreylistEntry> entries() {
-        try (SqliteGreylistStore s = new SqliteGreylistStore(store, clock, Duration.ZERO)) {
+        try (GreylistStore s = stores.get()) {
             return s.entries();
         }
     }
 
-    SqliteGreylistStore open() {
-        return new SqliteGreylistStore(store, clock, Duration.ZERO);
+    /** A new connection to the store. */
+    GreylistStore open() {
+        return stores.get();
     }
 }

@@ -9,7 +9,7 @@ import warden.greylist.GreylistResult;
 import warden.greylist.GreylistSettings;
 import warden.greylist.GreylistState;
 import warden.greylist.NetworkKey;
-import warden.greylist.SqliteGreylistStore;
+import warden.greylist.GreylistStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,7 +87,7 @@ class PostgreyImportTest {
         assertThat(e.get("192.0.2.0/24 alice@example.org bob@example.net").expires())
                 .isEqualTo(Instant.ofEpochSecond(t0 + 400).plus(WARDEN.lifetime()));
 
-        try (SqliteGreylistStore store = cli.open()) {
+        try (GreylistStore store = cli.open()) {
             Greylist live = new Greylist(store, WARDEN, Clock.systemUTC());
             assertThat(live.check(NetworkKey.literal("192.0.2.99"), "alice@example.org", "bob@example.net")).isInstanceOf(GreylistResult.Pass.class);
             // Deferred three hours ago by postgrey, retried now: Warden counts the wait and promotes it.
@@ -134,6 +134,29 @@ class PostgreyImportTest {
         assertThat(none.status()).isEqualTo(66);
         assertThat(none.err()).isEqualTo("error: " + postgreyDir.resolve("nothing/postgrey.db") + " does not exist;"
                 + " name postgrey's database directory with --dbdir\n");
+    }
+
+    @Test
+    @Timeout(120)
+    void intoASharedRedisStore() throws Exception {
+        long t0 = Instant.now().getEpochSecond() - 3600;
+        try (PostgreyProcess postgrey = new PostgreyProcess(postgreyDir)) {
+            postgrey.start();
+            postgrey.rcpt(t0, "192.0.2.10", "alice@example.org", "bob@example.net");
+            assertThat(postgrey.rcpt(t0 + 400, "192.0.2.10", "alice@example.org", "bob@example.net")).startsWith("PREPEND");
+            postgrey.rcpt(t0 + 500, "198.51.100.9", "carol@example.org", "dave@example.net");
+            postgrey.stop();
+        }
+        try (warden.greylist.RedisServer redis = warden.greylist.RedisServer.start()) {
+            ImportCli cli = new ImportCli(() -> new warden.greylist.RedisGreylistStore(redis.uri(), Clock.systemUTC()), WARDEN);
+            ImportCli.Run run = cli.run("import", "postgrey", "--dbdir", postgreyDir.resolve("db").toString());
+            assertThat(run.status()).as(run.err()).isZero();
+            assertThat(run.out()).contains("imported 2 entries into the greylist store: 1 white, 1 grey, 0 black");
+            SortedMap<String, GreylistEntry> e = cli.entries();
+            expect(e.get("192.0.2.0/24 alice@example.org bob@example.net"), GreylistState.WHITE, t0, t0 + 400, 2);
+            expect(e.get("198.51.100.0/24 carol@example.org dave@example.net"), GreylistState.GREY, t0 + 500, t0 + 500, 1);
+            assertThat(e).hasSize(2);
+        }
     }
 
     private static void expect(GreylistEntry e, GreylistState state, long first, long last, long requests) {
