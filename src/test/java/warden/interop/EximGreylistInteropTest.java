@@ -43,8 +43,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in a DNS blacklist is refused by the {@code black} answer (the whole engine behind the socket),
  * (f) a triplet blacklisted with greylistd's own {@code greylist add --black} is refused with the
  * blacklist text, (g) with Warden stopped the ACLs fail open (accepted, never refused), (h) in
- * report mode the first attempt is accepted and Warden's log says what it would have answered.
- * The reference: the same Exim against a private real greylistd for (a) and (b).
+ * report mode the first attempt is accepted and Warden's log says what it would have answered,
+ * (i) Debian's DATA ACL asking {@code --black IP $recipients} about ordinary mail does not refuse it
+ * (with {@code bounce_recipients} set), (j) the door on loopback TCP, (k) Debian's
+ * {@code -netmask=24} form. The reference: the same Exim against a private real greylistd for (a)
+ * and (b).
  *
  * <p>Every case writes its row to {@link InteropMatrix} (client {@code Exim 4.96}, the door and ACL
  * form, the case, what was seen).
@@ -242,6 +245,28 @@ class EximGreylistInteropTest {
             assertThat(bh[0].trace()).contains("{--grey ${mask:$sender_host_address/24} $sender_address $local_part@$domain}");
             s.awaitWardenLine("greylistd ", "--grey 192.0.2.0/24 carol@example.org bob@example.test");
             row.passed("exim -bh from 192.0.2.10: RCPT 451 (asked --grey 192.0.2.0/24 ...); after the delay from 192.0.2.11: 250");
+        }
+    }
+
+    @Test
+    void debiansDataAclAsksBlackForOrdinaryMailAndIsNotRefused() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, Debian greylistd-setup-exim4 ACL",
+                "(i) DATA ACL's --black IP $recipients for ordinary mail, bounce_recipients set: accepted");
+        // Debian's DATA deny has "!senders = :": for every message that is NOT a bounce it asks
+        // "--black $sender_host_address $recipients" (two words, the shape of a bounce request).
+        // greylistd answers false unless that key was blacklisted; so must Warden, even when the
+        // recipient is not in bounce_recipients (a bounce to it would be bogus, this is no bounce).
+        Path bounces = Files.createDirectories(dir.resolve("bounce-rcpts"));
+        Files.writeString(bounces.resolve("example.test"), "bob\n");
+        try (Setup s = Setup.start(dir, "bounce_recipients: " + bounces + "\n", GreylistAcl.DEBIAN, "bob", "carol")) {
+            EximInstance.Bh bh = s.exim.bh("192.0.2.10", dialogue("alice@example.org", "carol@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).anyMatch(r -> r.startsWith("451 192.0.2.10 is not yet authorized"));
+            s.clock.advance(DELAY.plusSeconds(1));
+            bh = s.exim.bh("192.0.2.10", dialogue("alice@example.org", "carol@example.test"));
+            assertThat(bh.trace()).contains("{--black $sender_host_address $recipients}");
+            assertThat(bh.joinedReplies()).as(bh.trace()).anyMatch(r -> r.startsWith("250 OK id="))
+                    .noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+            row.passed("after the delay: RCPT 250, DATA 250; the DATA ACL's --black 192.0.2.10 carol@example.test answered false");
         }
     }
 
