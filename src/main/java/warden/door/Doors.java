@@ -24,7 +24,7 @@ public final class Doors implements AutoCloseable {
 
     static final int GREYLISTD_IDLE_SECONDS = 10;
     static final int GREYLISTD_CONNECTIONS = 1000;
-    static final int POSTFIX_IDLE_SECONDS = 330;
+    static final int POSTFIX_IDLE_SECONDS = PolicyServer.IDLE_SECONDS;
     static final int POSTFIX_CONNECTIONS = 2000;
 
     private final Optional<DoorListener> greylistd;

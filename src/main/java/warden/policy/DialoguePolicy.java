@@ -141,7 +141,18 @@ public final class DialoguePolicy implements PolicyEngine {
                     .toList());
         }
         this.whitelist = settings.whitelist().map(file -> new HostWhitelist(file, log));
+        this.needsIdentity = report || whitelist.isPresent()
+                || armed.values().stream().anyMatch(a -> !a.isEmpty())
+                || Stream.of(DnsblListed.NAME, DnsblWarning.NAME, EarlyTalker.NAME)
+                        .anyMatch(name -> settings.check(name).action() != Action.PASS);
     }
+
+    /**
+     * Whether anything asks who the client is by name: a check that runs (its findings or its
+     * {@code exempt} list), the whitelist, report mode. When nothing does (greylisting alone,
+     * postgrey's job behind the Postfix door), the client's PTR and A lookups are not made.
+     */
+    private final boolean needsIdentity;
 
     public FrontLines lines() { return lines; }
 
@@ -301,6 +312,7 @@ public final class DialoguePolicy implements PolicyEngine {
                 identity = s.identity();
                 return s;
             }
+            if (!needsIdentity) return s;
             if (identity.isEmpty()) identity = Optional.of(ClientIdentity.lookup(resolver, client));
             return new SessionSnapshot(s.stage(), s.clientAddress(), s.clientPort(), s.localAddress(), identity,
                     s.heloVerb(), s.heloName(), s.authenticatedUser(), s.tls(), s.relayClient(), s.reversePath(),

@@ -43,8 +43,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in a DNS blacklist is refused by the {@code black} answer (the whole engine behind the socket),
  * (f) a triplet blacklisted with greylistd's own {@code greylist add --black} is refused with the
  * blacklist text, (g) with Warden stopped the ACLs fail open (accepted, never refused), (h) in
- * report mode the first attempt is accepted and Warden's log says what it would have answered.
- * The reference: the same Exim against a private real greylistd for (a) and (b).
+ * report mode the first attempt is accepted and Warden's log says what it would have answered,
+ * (i) Debian's DATA ACL asking {@code --black IP $recipients} about ordinary mail does not refuse it
+ * (with {@code bounce_recipients} set), (j) the door on loopback TCP, (k) Debian's
+ * {@code -netmask=24} form. The reference: the same Exim against a private real greylistd for (a)
+ * and (b).
  *
  * <p>Every case writes its row to {@link InteropMatrix} (client {@code Exim 4.96}, the door and ACL
  * form, the case, what was seen).
@@ -114,15 +117,9 @@ class EximGreylistInteropTest {
     @Test
     void eximTestModeShowsTheDeferAndLaterTheAcceptWithBothAclForms() throws Exception {
         forBothForms("(c) exim -bh: defer, then accept after the delay", "", (s, form) -> {
-            EximInstance.Bh bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
-            assertThat(bh.joinedReplies()).as(bh.trace()).contains("451 192.0.2.10"
-                    + SEED_TEXT.formatted("carol@example.org", "bob@example.test"));
-            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= grey" : "= true");
-
-            s.clock.advance(DELAY.plusSeconds(1));
-            bh = s.exim.bh("192.0.2.10", dialogue("carol@example.org", "bob@example.test"));
-            assertThat(bh.joinedReplies()).as(bh.trace()).contains("250 Accepted").noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
-            assertThat(bh.trace()).contains(form == GreylistAcl.SEED ? "= white" : "= false");
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.10");
+            assertThat(bh[0].trace()).contains(form == GreylistAcl.SEED ? "= grey" : "= true");
+            assertThat(bh[1].trace()).contains(form == GreylistAcl.SEED ? "= white" : "= false");
             return "first -bh: RCPT 451 with the seed's text (socket answered "
                     + (form == GreylistAcl.SEED ? "grey" : "true to --grey") + "); after the delay: 250 Accepted (socket answered "
                     + (form == GreylistAcl.SEED ? "white" : "false to --grey and to --black") + ")";
@@ -228,6 +225,51 @@ class EximGreylistInteropTest {
         }
     }
 
+    @Test
+    void theTcpDoorAnswersExim() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door on loopback TCP, seed ACL",
+                "(j) ${readsocket{inet:127.0.0.1:PORT}...}: defer, then accept");
+        try (Setup s = Setup.tcp(dir, GreylistAcl.SEED)) {
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.10");
+            assertThat(bh[0].trace()).containsPattern("readsocket\\{inet:127\\.0\\.0\\.1:[0-9]+}");
+            row.passed("exim -bh: RCPT 451 with the seed's text, after the delay 250 (answers grey, then white over TCP)");
+        }
+    }
+
+    @Test
+    void debiansNetmaskFormGreylistsTheClientsNetwork() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, Debian greylistd-setup-exim4 -netmask=24 ACL",
+                "(k) --grey ${mask:$sender_host_address/24}: defer, then a neighbour's retry accepted");
+        try (Setup s = Setup.start(dir, "", GreylistAcl.DEBIAN_NETMASK_24)) {
+            EximInstance.Bh[] bh = deferThenAccept(s, "192.0.2.10", "192.0.2.11");
+            assertThat(bh[0].trace()).contains("{--grey ${mask:$sender_host_address/24} $sender_address $local_part@$domain}");
+            s.awaitWardenLine("greylistd ", "--grey 192.0.2.0/24 carol@example.org bob@example.test");
+            row.passed("exim -bh from 192.0.2.10: RCPT 451 (asked --grey 192.0.2.0/24 ...); after the delay from 192.0.2.11: 250");
+        }
+    }
+
+    @Test
+    void debiansDataAclAsksBlackForOrdinaryMailAndIsNotRefused() throws Exception {
+        var row = InteropMatrix.row(EXIM, "Warden greylistd door, Debian greylistd-setup-exim4 ACL",
+                "(i) DATA ACL's --black IP $recipients for ordinary mail, bounce_recipients set: accepted");
+        // Debian's DATA deny has "!senders = :": for every message that is NOT a bounce it asks
+        // "--black $sender_host_address $recipients" (two words, the shape of a bounce request).
+        // greylistd answers false unless that key was blacklisted; so must Warden, even when the
+        // recipient is not in bounce_recipients (a bounce to it would be bogus, this is no bounce).
+        Path bounces = Files.createDirectories(dir.resolve("bounce-rcpts"));
+        Files.writeString(bounces.resolve("example.test"), "bob\n");
+        try (Setup s = Setup.start(dir, "bounce_recipients: " + bounces + "\n", GreylistAcl.DEBIAN, "bob", "carol")) {
+            EximInstance.Bh bh = s.exim.bh("192.0.2.10", dialogue("alice@example.org", "carol@example.test"));
+            assertThat(bh.joinedReplies()).as(bh.trace()).anyMatch(r -> r.startsWith("451 192.0.2.10 is not yet authorized"));
+            s.clock.advance(DELAY.plusSeconds(1));
+            bh = s.exim.bh("192.0.2.10", dialogue("alice@example.org", "carol@example.test"));
+            assertThat(bh.trace()).contains("{--black $sender_host_address $recipients}");
+            assertThat(bh.joinedReplies()).as(bh.trace()).anyMatch(r -> r.startsWith("250 OK id="))
+                    .noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+            row.passed("after the delay: RCPT 250, DATA 250; the DATA ACL's --black 192.0.2.10 carol@example.test answered false");
+        }
+    }
+
     // ---- the parts ----------------------------------------------------------------------------------
 
     /** Warden serving the greylistd door on a UNIX socket for Debian-exim, and Exim asking it. */
@@ -239,7 +281,11 @@ class EximGreylistInteropTest {
         final ServeCommand.Running warden;
         final EximInstance exim;
 
-        private Setup(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
+        /**
+         * @param tcp the door on loopback TCP ({@code doors.greylistd.listen}, Exim asking
+         *            {@code inet:127.0.0.1:PORT}) instead of the UNIX socket
+         */
+        private Setup(Path dir, String extraYaml, GreylistAcl form, boolean tcp, String... mailboxes) throws Exception {
             dns = TestDnsServer.start();
             try {
                 clientNames(dns);
@@ -257,11 +303,14 @@ class EximGreylistInteropTest {
                         dns: {servers: ["127.0.0.1:%d"], timeout: 1s, retries: 0}
                         greylist: {delay: %ds}
                         doors:
-                          greylistd: {socket: %s, mode: "0660", group: Debian-exim}
-                        %s""".formatted(data, dns.address().getPort(), DELAY.toSeconds(), socket, extraYaml));
+                          greylistd: %s
+                        %s""".formatted(data, dns.address().getPort(), DELAY.toSeconds(),
+                        tcp ? "{listen: \"127.0.0.1:0\"}" : "{socket: " + socket + ", mode: \"0660\", group: Debian-exim}", extraYaml));
                 warden = ServeCommand.start(ConfigLoader.load(yaml), new PrintStream(new ByteArrayOutputStream(), true), clock);
                 try {
-                    EximInstance.Builder b = EximInstance.in(dir).greylistd(form, socket);
+                    String name = tcp ? "inet:127.0.0.1:" + ((java.net.InetSocketAddress) warden.doors().greylistdAddresses().get(0)).getPort()
+                            : socket.toString();
+                    EximInstance.Builder b = EximInstance.in(dir).greylistd(form, name);
                     for (String m : mailboxes) b.mailbox(m);
                     exim = b.start();
                 } catch (Exception | Error e) {
@@ -275,7 +324,12 @@ class EximGreylistInteropTest {
         }
 
         static Setup start(Path dir, String extraYaml, GreylistAcl form, String... mailboxes) throws Exception {
-            return new Setup(dir, extraYaml, form, mailboxes);
+            return new Setup(dir, extraYaml, form, false, mailboxes);
+        }
+
+        /** Warden's greylistd door on loopback TCP only. */
+        static Setup tcp(Path dir, GreylistAcl form) throws Exception {
+            return new Setup(dir, "", form, true);
         }
 
         /** The first line of Warden's main log with every fragment. */
@@ -323,6 +377,22 @@ class EximGreylistInteropTest {
 
     private static String formName(GreylistAcl form) {
         return form == GreylistAcl.SEED ? "seed ACL" : "Debian greylistd-setup-exim4 ACL";
+    }
+
+    /**
+     * {@code exim -bh firstIp}: RCPT 451 with the seed's text; the clock moved past the delay;
+     * {@code exim -bh retryIp}: the message accepted, nothing deferred or refused. Both runs, for
+     * their traces.
+     */
+    private static EximInstance.Bh[] deferThenAccept(Setup s, String firstIp, String retryIp) throws Exception {
+        EximInstance.Bh first = s.exim.bh(firstIp, dialogue("carol@example.org", "bob@example.test"));
+        assertThat(first.joinedReplies()).as(first.trace())
+                .contains("451 " + firstIp + SEED_TEXT.formatted("carol@example.org", "bob@example.test"));
+        s.clock.advance(DELAY.plusSeconds(1));
+        EximInstance.Bh retry = s.exim.bh(retryIp, dialogue("carol@example.org", "bob@example.test"));
+        assertThat(retry.joinedReplies()).as(retry.trace()).contains("250 Accepted").anyMatch(r -> r.startsWith("250 OK id="))
+                .noneMatch(r -> r.startsWith("4") || r.startsWith("5"));
+        return new EximInstance.Bh[] {first, retry};
     }
 
     /** An SMTP dialogue for {@code exim -bh}: one message from {@code from} to {@code to}. */

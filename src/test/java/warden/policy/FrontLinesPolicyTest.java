@@ -133,6 +133,23 @@ class FrontLinesPolicyTest {
         return d.refusal().map(r -> r.code()).orElse(250);
     }
 
+    // --- greylisting alone (postgrey's job behind the Postfix door): no DNS about the client
+
+    @Test
+    void greylistingAloneAsksNoDnsAboutTheClientUnlessTheWhitelistNeedsItsName() {
+        FrontLines greylistOnly = FrontLines.none(resolver).withGreylist(new Greylist(store, GreylistSettings.defaults(), clock), true);
+        PolicyEngine alone = new DialoguePolicy(PolicySettings.off(US), resolver, log::add, greylistOnly);
+        int before = dns.ptrQueries(ip("192.0.2.201"));
+        assertThat(code(mail(alone, "192.0.2.201", "alice@example.net").rcpt("patrick@moser-naef.ch"))).isEqualTo(451);
+        assertThat(dns.ptrQueries(ip("192.0.2.201"))).isEqualTo(before);
+
+        // A whitelist may name hosts: then the client's name is looked up, and a listed one passes.
+        PolicyEngine withWhitelist = new DialoguePolicy(PolicySettings.off(US).withWhitelist(whitelist), resolver, log::add, greylistOnly);
+        assertThat(code(mail(withWhitelist, "54.240.8.30", "ses@amazonses.com").rcpt("patrick@moser-naef.ch"))).isEqualTo(250);
+        assertThat(code(mail(withWhitelist, "192.0.2.202", "alice@example.net").rcpt("patrick@moser-naef.ch"))).isEqualTo(451);
+        assertThat(dns.ptrQueries(ip("192.0.2.202"))).isPositive();
+    }
+
     // --- greylisting: seed 004's second front line
 
     @Test

@@ -38,8 +38,9 @@ import java.util.stream.Stream;
  * Debian's {@code greylistd-setup-exim4 add} inserts ({@link GreylistAcl#DEBIAN}, the
  * {@code --grey}/{@code --black} form whose fifth readsocket argument {@code false} fails open).
  * They are used as written except for what a private instance must change, all in
- * {@link GreylistAcl#adapt}: the socket path, the greylistd whitelist files (moved into the test
- * directory, where they do not exist unless a test writes them), and the seed's non-breaking spaces
+ * {@link GreylistAcl#adapt}: Debian's {@code %s} (filled as its setup script fills it), the socket
+ * path, the greylistd whitelist files (moved into the test directory, where they do not exist
+ * unless a test writes them), and the seed's non-breaking spaces
  * (U+00A0, from the web page it was copied off), which Exim refuses ("unknown ACL
  * condition/modifier in " !senders = :"").
  * The seed's statements go at the bottom of {@code acl_check_rcpt} ("after all the other
@@ -80,44 +81,63 @@ public final class EximInstance implements AutoCloseable {
          * {@code defer} on {@code grey}, {@code deny} on {@code black}; a dead socket gives an empty
          * string: accepted.
          */
-        SEED("seed-rcpt.acl", "seed-data.acl"),
+        SEED("seed-rcpt.acl", "seed-data.acl", null),
         /**
          * Debian's {@code greylistd-setup-exim4 add} (greylistd 0.9.0.2): {@code condition =
          * ${readsocket{SOCKET}{--grey $sender_host_address ...}{5s}{}{false}}} and a second
          * round trip with {@code --black}; a dead socket gives {@code false}: accepted.
          */
-        DEBIAN("debian-rcpt.acl", "debian-data.acl"),
+        DEBIAN("debian-rcpt.acl", "debian-data.acl", "$sender_host_address"),
+        /**
+         * {@code greylistd-setup-exim4 add -netmask=24}: as {@link #DEBIAN}, the {@code --grey}
+         * request naming the client's /24 ({@code ${mask:$sender_host_address/24}}); the
+         * {@code --black} request still names the address.
+         */
+        DEBIAN_NETMASK_24("debian-rcpt.acl", "debian-data.acl", "${mask:$sender_host_address/24}"),
         /** No greylisting at all (Exim as a plain receiver). */
-        NONE(null, null);
+        NONE(null, null, null);
 
         private final String rcpt;
         private final String data;
+        private final String hostAddress;
 
-        GreylistAcl(String rcpt, String data) {
+        /**
+         * @param hostAddress what {@code greylistd-setup-exim4} puts for the {@code %s} of its
+         *                    templates (Python's {@code %}), or null for statements without one
+         */
+        GreylistAcl(String rcpt, String data, String hostAddress) {
             this.rcpt = rcpt;
             this.data = data;
+            this.hostAddress = hostAddress;
         }
 
-        /** The RCPT statements as written in the resource, before {@link #adapt}. */
+        /** The RCPT statements as published (the resource), before {@link #adapt}. */
         public String rcptAsPublished() {
             return rcpt == null ? "" : resource(rcpt);
         }
 
-        /** The DATA statements as written in the resource, before {@link #adapt}. */
+        /** The DATA statements as published (the resource), before {@link #adapt}. */
         public String dataAsPublished() {
             return data == null ? "" : resource(data);
         }
 
         /**
-         * The statements for a private instance: {@code /var/run/greylistd/socket} becomes
-         * {@code socket}, {@code /etc/greylistd/} and {@code /var/lib/greylistd/} become directories
-         * under {@code dir}, and U+00A0 becomes a space. Nothing else changes.
+         * Published statements made ready for a private instance: Debian's {@code %s} filled as its
+         * setup script fills it; {@code /var/run/greylistd/socket} becomes {@code socket} (a path
+         * or Exim's {@code inet:HOST:PORT}); {@code /etc/greylistd/} and {@code /var/lib/greylistd/}
+         * become directories under {@code dir}; U+00A0 becomes a space. Nothing else changes.
          */
-        public static String adapt(String acl, Path socket, Path dir) {
-            return acl.replace("/var/run/greylistd/socket", socket.toString())
+        public String adapt(String published, String socket, Path dir) {
+            String filled = hostAddress == null ? published : published.replace("%s", hostAddress);
+            return filled.replace("/var/run/greylistd/socket", socket)
                     .replace("/etc/greylistd/", dir.resolve("etc-greylistd") + "/")
                     .replace("/var/lib/greylistd/", dir.resolve("var-lib-greylistd") + "/")
                     .replace('\u00a0', ' ');
+        }
+
+        /** Debian's statements go at the top of their ACLs (where its setup script inserts them), the seed's at the bottom. */
+        boolean atTop() {
+            return hostAddress != null;
         }
 
         private static String resource(String name) {
@@ -175,7 +195,7 @@ public final class EximInstance implements AutoCloseable {
         private String hostname = "exim.example.test";
         private final Set<String> users = new LinkedHashSet<>();
         private GreylistAcl acl = GreylistAcl.NONE;
-        private Path socket;
+        private String socket;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -199,8 +219,16 @@ public final class EximInstance implements AutoCloseable {
             return this;
         }
 
-        /** The greylist statements {@code acl} in the RCPT and DATA ACLs, asking the greylistd socket at {@code socket}. */
+        /** The greylist statements {@code acl} in the RCPT and DATA ACLs, asking the greylistd UNIX socket at {@code socket}. */
         public Builder greylistd(GreylistAcl acl, Path socket) {
+            return greylistd(acl, socket.toString());
+        }
+
+        /**
+         * The greylist statements {@code acl}, asking {@code socket} as {@code ${readsocket}} names
+         * it: a UNIX socket's path, or {@code inet:127.0.0.1:PORT} for a TCP door.
+         */
+        public Builder greylistd(GreylistAcl acl, String socket) {
             this.acl = acl;
             this.socket = socket;
             return this;
@@ -258,9 +286,9 @@ public final class EximInstance implements AutoCloseable {
 
     /** Exim's configuration: its own files only, loopback only, the chosen greylist ACL. */
     private String configuration(Builder b, Path exim) {
-        String rcptGreylist = b.acl == GreylistAcl.NONE ? "" : GreylistAcl.adapt(b.acl.rcptAsPublished(), b.socket, dir);
-        String dataGreylist = b.acl == GreylistAcl.NONE ? "" : GreylistAcl.adapt(b.acl.dataAsPublished(), b.socket, dir);
-        boolean top = b.acl == GreylistAcl.DEBIAN;
+        String rcptGreylist = b.acl.adapt(b.acl.rcptAsPublished(), b.socket, dir);
+        String dataGreylist = b.acl.adapt(b.acl.dataAsPublished(), b.socket, dir);
+        boolean top = b.acl.atTop();
         return """
                 # written by warden.testing.EximInstance
                 primary_hostname = %s

@@ -71,13 +71,13 @@ final class EngineVerdict {
     }
 
     Answer ask(Subject.Delivery d) {
-        if (d.address().isEmpty()) return byGreylist(d.triplet(), d.client());
+        if (d.address().isEmpty()) return byGreylist(d.triplet(), d.client(), record);
         return after(d.address().get(), (session, steps, client) -> steps.refused(session.decide(snapshot(Stage.RCPT, client,
                 Optional.of(d.triplet().sender()), List.of(), Optional.of(d.triplet().recipient()))), Stage.RCPT));
     }
 
     Answer ask(Subject.Bounce b) {
-        if (b.address().isEmpty()) return byGreylist(b.triplet(), b.client());
+        if (b.address().isEmpty()) return byGreylist(b.triplet(), b.client(), record);
         return after(b.address().get(), (session, steps, client) -> {
             List<String> accepted = new ArrayList<>();
             for (String r : b.recipients()) {
@@ -106,7 +106,22 @@ final class EngineVerdict {
         return steps.answer();
     }
 
-    private Answer byGreylist(warden.greylist.Triplet triplet, String client) {
+    /**
+     * Whether a bounce request is on the black list, by the store alone (its triplet, or its
+     * client's network), recording nothing. This is how {@code --black IP $recipients} is
+     * answered: Debian's DATA ACL ({@code greylistd-setup-exim4}) asks it with
+     * {@code !senders = :}, that is about every message that is <em>not</em> a bounce, so the
+     * null sender's checks (bogus bounces) must not judge it, and no bounce triplet is made up.
+     * The seed's DATA ACL asks without an option and gets the whole engine.
+     */
+    Answer blackListed(Subject.Bounce b) {
+        Answer a = byGreylist(b.triplet(), b.client(), false);
+        return a.state() == GreylistState.BLACK ? a
+                : new Answer(GreylistState.WHITE, Stage.DATA, "not on the black list (--black of a bounce request: the store's word only)",
+                        Duration.ZERO);
+    }
+
+    private Answer byGreylist(warden.greylist.Triplet triplet, String client, boolean record) {
         if (greylist.isEmpty()) return new Answer(GreylistState.WHITE, Stage.RCPT, "greylisting is off", Duration.ZERO);
         Greylist g = greylist.get();
         GreylistResult r = record ? g.check(triplet, client) : g.peek(triplet, client);

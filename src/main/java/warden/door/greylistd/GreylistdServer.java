@@ -145,7 +145,8 @@ public final class GreylistdServer implements DoorListener.Handler {
                 delay = a.delay();
             }
             case Subject.Bounce b -> {
-                EngineVerdict.Answer a = engine.ask(b);
+                boolean blackOnly = asked.equals(Optional.of(GreylistState.BLACK));
+                EngineVerdict.Answer a = blackOnly ? engine.blackListed(b) : engine.ask(b);
                 state = a.state();
                 why = a.why();
                 delay = a.delay();

@@ -64,7 +64,7 @@ import java.util.Optional;
  */
 public final class PolicyServer implements DoorListener.Handler {
 
-    static final int IDLE_SECONDS = 330;
+    public static final int IDLE_SECONDS = 330;
     static final int REQUEST_SECONDS = 100;
     private static final Duration IDLE = Duration.ofSeconds(IDLE_SECONDS);
     private static final Duration REQUEST = Duration.ofSeconds(REQUEST_SECONDS);

@@ -131,7 +131,12 @@ class GreylistdDoorTest {
             assertThat(w.ask("192.0.2.20 carol@example.test, bob@example.test")).isEqualTo("grey");
             assertThat(w.ask("status 192.0.2.20 bob@example.test, carol@example.test")).isEqualTo("grey");
             assertThat(w.ask("192.0.2.20 bob@example.test")).as("another set of recipients").isEqualTo("grey");
-            assertThat(w.ask("--black 192.0.2.21 noreply@example.test")).as("bounce_recipients: bogus bounce").isEqualTo("true");
+            assertThat(w.ask("192.0.2.21 noreply@example.test")).as("bounce_recipients: a bogus bounce").isEqualTo("black");
+            // Debian's DATA deny asks --black with !senders = : (about mail that is NOT a bounce): the store's word only.
+            assertThat(w.ask("--black 192.0.2.22 noreply@example.test")).isEqualTo("false");
+            assertThat(w.ask("status 192.0.2.22 noreply@example.test")).as("nothing made up").isEqualTo("unseen");
+            assertThat(w.ask("add --black 203.0.113.23 bob@example.test")).isEqualTo("Added to blacklist");
+            assertThat(w.ask("--black 203.0.113.23 bob@example.test")).isEqualTo("true");
             w.clock.advance(Duration.ofSeconds(61));
             assertThat(w.ask("--grey 192.0.2.20 bob@example.test, carol@example.test")).isEqualTo("false");
             assertThat(w.ask("192.0.2.20 <> bob@example.test")).as("a triplet with the null sender is a bounce").isEqualTo("white");
