@@ -31,6 +31,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(300) // a dozen runs of a Python program, each a second or more on a loaded machine
 class GreylistToolTest {
 
+    /** The interpreter greylistd's #! line names; a "python3" on PATH may be a pyenv shim taking seconds to start. */
+    private static final String PYTHON = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3"))
+            ? "/usr/bin/python3" : "python3";
+
+
     private static final Path TOOL = Path.of("/usr/bin/greylist");
     private static final Path DAEMON = Path.of("/usr/sbin/greylistd");
 
@@ -52,7 +57,7 @@ class GreylistToolTest {
     }
 
     private Run run(Path tool, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("python3", tool.toString()));
+        List<String> command = new ArrayList<>(List.of(PYTHON, tool.toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
@@ -78,7 +83,7 @@ class GreylistToolTest {
                 statefile = %s
                 tripletfile = %s
                 """.formatted(socket, dir.resolve("states"), dir.resolve("triplets")));
-        Process p = new ProcessBuilder("python3", DAEMON.toString(), config.toString())
+        Process p = new ProcessBuilder(PYTHON, DAEMON.toString(), config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("greylistd.log").toFile()).start();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Files.exists(socket) && System.nanoTime() < until && p.isAlive()) Thread.sleep(20);
