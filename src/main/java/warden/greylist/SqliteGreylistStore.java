@@ -16,8 +16,10 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -34,7 +36,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>One connection, guarded by a lock, serves every session of this process: SQLite serialises
  * writers anyway, and one connection with cached statements is faster than a pool that queues on
- * the database lock. Each {@link #update} is one {@code BEGIN IMMEDIATE} transaction, which takes
+ * the database lock. Updates are written in {@code BEGIN IMMEDIATE} transactions (those queued
+ * behind the writer together: a group commit), which take
  * the write lock before reading, so another process on the same file (the {@code greylist} admin
  * command while the server runs) cannot slip a write between our read and our write. The file is in
  * WAL mode, so readers never block the writer, and {@code busy_timeout} makes the two processes
@@ -125,29 +128,111 @@ public final class SqliteGreylistStore implements GreylistStore {
     @Override
     public Change update(String key, UnaryOperator<Optional<GreylistEntry>> change,
                          Function<Change, Collection<GreylistCounter>> counted) {
+        Queued mine = new Queued(key, change, counted);
+        queued.add(mine);
         return locked("update", () -> {
+            // Group commit: whoever holds the lock writes every update queued behind it in one
+            // transaction, so sixteen sessions deciding at once cost one commit, not sixteen; an
+            // update whose turn comes finds itself written already.
+            while (!mine.done) writeQueued();
+            if (mine.failure != null) throw mine.failure;
+            return mine.result;
+        });
+    }
+
+    /** Updates waiting for the writer now (tests). */
+    int queuedUpdates() {
+        return queued.size();
+    }
+
+    /** The most updates one transaction writes. */
+    static final int BATCH = 256;
+
+    /** An update waiting for the writer, and what came of it once written. */
+    private static final class Queued {
+        final String key;
+        final UnaryOperator<Optional<GreylistEntry>> change;
+        final Function<Change, Collection<GreylistCounter>> counted;
+        Change result;
+        RuntimeException failure;
+        boolean done;
+
+        Queued(String key, UnaryOperator<Optional<GreylistEntry>> change, Function<Change, Collection<GreylistCounter>> counted) {
+            this.key = key;
+            this.change = change;
+            this.counted = counted;
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Queued> queued = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /**
+     * Writes the queued updates, oldest first, at most {@link #BATCH}, in one {@code BEGIN
+     * IMMEDIATE} transaction; each sees the ones before it (the same connection). If the
+     * transaction fails, each is written again in a transaction of its own, so that one update's
+     * failure is its own. Called with the lock held; every update taken is done when it returns.
+     */
+    private void writeQueued() throws SQLException {
+        List<Queued> batch = new ArrayList<>();
+        for (Queued next; batch.size() < BATCH && (next = queued.poll()) != null; ) batch.add(next);
+        try {
+            if (batch.isEmpty()) return;
             try (Statement s = connection.createStatement()) {
                 s.execute("BEGIN IMMEDIATE");
                 try {
-                    Optional<GreylistEntry> before = read(key);
-                    Optional<GreylistEntry> after = change.apply(before);
-                    if (!after.equals(before)) {
-                        if (after.isPresent()) write(key, after.get());
-                        else {
-                            remove.setString(1, key);
-                            remove.executeUpdate();
-                        }
-                    }
-                    Change committed = new Change(before, after);
-                    bump(counted.apply(committed));
+                    List<Change> changes = new ArrayList<>(batch.size());
+                    for (Queued u : batch) changes.add(apply(u));
                     s.execute("COMMIT");
-                    return committed;
+                    for (int i = 0; i < batch.size(); i++) batch.get(i).result = changes.get(i);
+                    return;
                 } catch (SQLException | RuntimeException e) {
                     rollback(s);
-                    throw e;
+                    if (batch.size() == 1) throw e;
+                }
+                for (Queued u : batch) {
+                    try {
+                        s.execute("BEGIN IMMEDIATE");
+                        try {
+                            Change c = apply(u);
+                            s.execute("COMMIT");
+                            u.result = c;
+                        } catch (SQLException | RuntimeException e) {
+                            rollback(s);
+                            throw e;
+                        }
+                    } catch (SQLException e) {
+                        u.failure = new GreylistStoreException("greylist store " + file + ": update failed: " + e.getMessage(), e);
+                    } catch (RuntimeException e) {
+                        u.failure = e;
+                    }
                 }
             }
-        });
+        } catch (SQLException | RuntimeException e) {
+            RuntimeException failure = e instanceof RuntimeException r ? r
+                    : new GreylistStoreException("greylist store " + file + ": update failed: " + e.getMessage(), e);
+            for (Queued u : batch) if (u.result == null && u.failure == null) u.failure = failure;
+        } finally {
+            for (Queued u : batch) {
+                if (u.result == null && u.failure == null) u.failure = new GreylistStoreException("greylist store " + file + ": update not written");
+                u.done = true;
+            }
+        }
+    }
+
+    /** One update inside the open transaction: read, change, write, count. */
+    private Change apply(Queued u) throws SQLException {
+        Optional<GreylistEntry> before = read(u.key);
+        Optional<GreylistEntry> after = u.change.apply(before);
+        if (!after.equals(before)) {
+            if (after.isPresent()) write(u.key, after.get());
+            else {
+                remove.setString(1, u.key);
+                remove.executeUpdate();
+            }
+        }
+        Change committed = new Change(before, after);
+        bump(u.counted.apply(committed));
+        return committed;
     }
 
     @Override
