@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * One accepted connection of a front door: its streams, who it is from, and its idle deadline.
@@ -14,7 +13,10 @@ import java.time.Instant;
  * <p>The deadline is enforced by the {@link DoorListener}, which closes the channel when it passes:
  * a blocked read or write then fails at once, so a silent client or one that never reads its
  * answer holds nothing but its socket for at most that long. A handler moves the deadline before
- * each read and write with {@link #deadline(Duration)}.
+ * each read and write with {@link #deadline(Duration)}. Deadlines run on the monotonic clock
+ * ({@link System#nanoTime()}), never on the engine's injected clock: they bound how long a socket
+ * is held, in real time, and a test clock standing still or jumping ahead must neither stretch
+ * nor cut them.
  */
 public final class DoorConnection implements AutoCloseable {
 
@@ -23,17 +25,16 @@ public final class DoorConnection implements AutoCloseable {
     private final boolean unix;
     private final InputStream in;
     private final OutputStream out;
-    private volatile Instant deadline;
-    private final java.time.Clock clock;
+    /** The {@link System#nanoTime()} after which the listener closes the connection. */
+    private volatile long deadline;
 
-    DoorConnection(SocketChannel channel, String peer, boolean unix, Duration idle, java.time.Clock clock) {
+    DoorConnection(SocketChannel channel, String peer, boolean unix, Duration idle) {
         this.channel = channel;
         this.peer = peer;
         this.unix = unix;
-        this.clock = clock;
         this.in = Channels.newInputStream(channel);
         this.out = Channels.newOutputStream(channel);
-        this.deadline = clock.instant().plus(idle);
+        this.deadline = System.nanoTime() + idle.toNanos();
     }
 
     /** What the client sends. A read fails once the deadline has passed and the channel is closed. */
@@ -50,7 +51,7 @@ public final class DoorConnection implements AutoCloseable {
 
     /** Closes the connection {@code idle} from now unless moved again. */
     public void deadline(Duration idle) {
-        deadline = clock.instant().plus(idle);
+        deadline = System.nanoTime() + idle.toNanos();
     }
 
     /** Half-closes our side: the client reads end of file after what was written. */
@@ -76,17 +77,36 @@ public final class DoorConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * After the last answer: half-closes our side, then reads and drops what the client still
+     * sends (the rest of a request refused as too long or malformed), for at most {@code time}
+     * and {@code bytes}, so that closing with unread input does not send a reset that can reach
+     * the client before it has read the answer.
+     */
+    public void drain(Duration time, int bytes) {
+        shutdownOutput();
+        deadline(time);
+        byte[] sink = new byte[8192];
+        int total = 0;
+        try {
+            int n;
+            while (total < bytes && (n = in.read(sink)) >= 0) total += n;
+        } catch (IOException | RuntimeException gone) {
+            // closed by the deadline or by the client: done either way
+        }
+    }
+
     /** Whether the connection is still open (not closed by its handler, its deadline or an eviction). */
     boolean isOpen() {
         return channel.isOpen();
     }
 
     boolean deadlineBefore(DoorConnection other) {
-        return deadline.isBefore(other.deadline);
+        return deadline - other.deadline < 0;
     }
 
-    boolean expired(Instant now) {
-        return now.isAfter(deadline);
+    boolean expired(long nanoTime) {
+        return nanoTime - deadline > 0;
     }
 
     @Override

@@ -17,9 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -72,7 +70,6 @@ public final class DoorListener implements AutoCloseable {
     private final Settings settings;
     private final Handler handler;
     private final Consumer<String> log;
-    private final Clock clock;
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<Path> socketFiles = new ArrayList<>();
     private final List<Object> bound = new ArrayList<>();
@@ -81,11 +78,10 @@ public final class DoorListener implements AutoCloseable {
     private volatile boolean closing;
     private Thread reaper;
 
-    public DoorListener(Settings settings, Handler handler, Consumer<String> log, Clock clock) {
+    public DoorListener(Settings settings, Handler handler, Consumer<String> log) {
         this.settings = settings;
         this.handler = handler;
         this.log = log;
-        this.clock = clock;
     }
 
     /**
@@ -217,7 +213,7 @@ public final class DoorListener implements AutoCloseable {
             backoff = Duration.ofMillis(10);
             if (count.incrementAndGet() > settings.maxConnections()) evictOldest();
             try {
-                DoorConnection c = new DoorConnection(ch, peer(ch, a), a instanceof DoorAddress.Unix, settings.idle(), clock);
+                DoorConnection c = new DoorConnection(ch, peer(ch, a), a instanceof DoorAddress.Unix, settings.idle());
                 open.add(c);
                 Thread.ofVirtual().name(settings.name() + "-" + c.peer()).start(() -> serve(c));
             } catch (Throwable e) { // no thread for it: drop this one, keep accepting
@@ -265,7 +261,7 @@ public final class DoorListener implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            Instant now = clock.instant();
+            long now = System.nanoTime();
             for (DoorConnection c : open) {
                 if (c.expired(now)) c.close();
             }

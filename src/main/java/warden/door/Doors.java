@@ -53,7 +53,7 @@ public final class Doors implements AutoCloseable {
                 WardenConfig.GreylistdDoor d = config.greylistd().get();
                 DoorListener l = new DoorListener(new DoorListener.Settings("greylistd", d.addresses(), d.mode(), d.group(),
                         GREYLISTD_CONNECTIONS, Duration.ofSeconds(GREYLISTD_IDLE_SECONDS)),
-                        new GreylistdServer(engines), engines.log(), engines.clock());
+                        new GreylistdServer(engines), engines.log());
                 l.start();
                 started.add(l);
                 g = Optional.of(l);
@@ -63,7 +63,7 @@ public final class Doors implements AutoCloseable {
                 WardenConfig.PostfixDoor d = config.postfix().get();
                 DoorListener l = new DoorListener(new DoorListener.Settings("postfix-policy", d.listen(), 0666, Optional.empty(),
                         POSTFIX_CONNECTIONS, Duration.ofSeconds(POSTFIX_IDLE_SECONDS)),
-                        new PolicyServer(d, engines), engines.log(), engines.clock());
+                        new PolicyServer(d, engines), engines.log());
                 l.start();
                 started.add(l);
                 p = Optional.of(l);

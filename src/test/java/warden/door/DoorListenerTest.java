@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ class DoorListenerTest {
 
     private DoorListener start(List<DoorAddress> addresses, int max, Duration idle, DoorListener.Handler handler) throws IOException {
         DoorListener l = new DoorListener(new DoorListener.Settings("test", addresses, 0660, Optional.empty(), max, idle),
-                handler, log::add, Clock.systemUTC());
+                handler, log::add);
         l.start();
         started.add(l);
         return l;

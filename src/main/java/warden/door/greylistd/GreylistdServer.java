@@ -87,8 +87,8 @@ public final class GreylistdServer implements DoorListener.Handler {
         OutputStream out = connection.output();
         out.write(answer.getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        connection.shutdownOutput();
-        if (!(framed instanceof RequestReader.Framed.Request r && r.ended())) RequestReader.drain(connection);
+        if (framed instanceof RequestReader.Framed.Request r && r.ended()) connection.shutdownOutput();
+        else connection.drain(RequestReader.DRAIN_TIME, RequestReader.DRAIN_BYTES);
     }
 
     /** The answer to one request; never throws. */

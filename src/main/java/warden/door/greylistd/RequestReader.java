@@ -21,8 +21,9 @@ import java.time.Duration;
  * reader holds at most that much plus one. Text is decoded as UTF-8, a malformed sequence as
  * U+FFFD (greylistd decodes ASCII the same way).
  *
- * <p>The quiet gap and {@link #drain} are timed by the wall clock, not the server's clock: they
- * bound how long a socket is held, which a test clock standing still must not stretch.
+ * <p>The quiet gap is timed by the wall clock, as the connection's deadlines are: it ends the
+ * client's input ({@link DoorConnection#shutdownInput()}) rather than the connection, which must
+ * still carry the answer.
  */
 final class RequestReader {
 
@@ -30,7 +31,7 @@ final class RequestReader {
     static final int MAX_REQUEST = 16384;
     /** How long to wait after the first bytes for a newline or end of file before answering what came. */
     static final Duration QUIET_GAP = Duration.ofMillis(150);
-    /** How long, and how much, to read and drop after answering, so that closing does not reset the answer away. */
+    /** How long, and how much, to read and drop after answering ({@link DoorConnection#drain}), so that closing does not reset the answer away. */
     static final Duration DRAIN_TIME = Duration.ofSeconds(1);
     static final int DRAIN_BYTES = 64 * 1024;
 
@@ -40,7 +41,7 @@ final class RequestReader {
          * A request (possibly empty: greylistd answers {@code No data received}).
          *
          * @param ended whether the client's input has ended (end of file, or shut after the quiet
-         *              gap): nothing is left to {@link #drain}
+         *              gap): nothing is left to {@link DoorConnection#drain}
          */
         record Request(String text, boolean ended) implements Framed {}
 
@@ -73,25 +74,6 @@ final class RequestReader {
         return n > MAX_REQUEST ? new Framed.TooLong() : new Framed.Request(decode(buf, n), true);
     }
 
-    /**
-     * After the answer: reads and drops what the client still sends (the rest of an oversized
-     * request), for at most {@link #DRAIN_TIME} and {@link #DRAIN_BYTES}, so that the close does
-     * not discard unread input with a reset that can reach the client before it has read the answer.
-     */
-    static void drain(DoorConnection connection) {
-        Thread stop = later(DRAIN_TIME, connection);
-        try {
-            InputStream in = connection.input();
-            byte[] sink = new byte[8192];
-            int total = 0;
-            int r;
-            while (total < DRAIN_BYTES && (r = in.read(sink)) >= 0) total += r;
-        } catch (IOException | RuntimeException gone) {
-            // nothing left to protect
-        } finally {
-            stop.interrupt();
-        }
-    }
 
     /** A wall-clock timer that ends the client's input after {@code after} unless interrupted first. */
     private static Thread later(Duration after, DoorConnection connection) {

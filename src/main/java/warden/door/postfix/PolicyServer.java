@@ -12,7 +12,6 @@ import warden.policy.PolicyEngine;
 import warden.policy.Stage;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +109,7 @@ public final class PolicyServer implements DoorListener.Handler {
                             + "; answered " + AccessAction.MALFORMED + (m.resync() ? "" : "; closing the connection"));
                     write(out, AccessAction.MALFORMED);
                     if (!m.resync()) {
-                        drain(connection);
+                        connection.drain(DRAIN, DRAIN_BYTES);
                         return;
                     }
                 }
@@ -129,19 +128,6 @@ public final class PolicyServer implements DoorListener.Handler {
      * after the answer) and reads what it still sends for a while, so that closing with unread
      * input does not reset the connection and destroy the answer before the client reads it.
      */
-    private static void drain(DoorConnection connection) {
-        connection.shutdownOutput();
-        connection.deadline(DRAIN);
-        byte[] sink = new byte[8192];
-        int total = 0;
-        try {
-            InputStream in = connection.input();
-            int n;
-            while (total < DRAIN_BYTES && (n = in.read(sink)) >= 0) total += n;
-        } catch (IOException gone) {
-            // closed by the deadline or by the client: done either way
-        }
-    }
 
     /** Judges one request and waits its delay; never throws but for an interrupt (shutdown). */
     private AccessAction answer(PolicyRequest r, Conversation conversation, DoorConnection connection) throws InterruptedException {
